@@ -1,0 +1,54 @@
+# Nightly CRM reports. `make help` lists every target.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INBOX ?= data/sample
+OUT ?= out
+# The sample's own as-of date (pipeline/sample.py AS_OF), so its reports are never empty.
+AS_OF ?= 2026-11-20
+RUN_ARGS = --inbox $(INBOX) --out $(OUT) --as-of $(AS_OF)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+.PHONY: help install run ingest marts validate reports test sample clean
+
+help: ## Show the available targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(VENV)/.installed ## Create .venv and install the project into it
+
+run: $(VENV)/.installed ## Run the whole pipeline on data/sample into out/ (sends no email)
+	$(PY) -m pipeline run $(RUN_ARGS)
+
+ingest: $(VENV)/.installed ## Load the inbox's exports into the raw_ tables of out/warehouse.duckdb
+	$(PY) -m pipeline ingest $(RUN_ARGS)
+
+marts: $(VENV)/.installed ## Build staging, intermediate and mart tables from the raw_ tables
+	$(PY) -m pipeline build $(RUN_ARGS)
+
+validate: $(VENV)/.installed ## Check every table against its pandera contract; failures in out/validation/
+	$(PY) -m pipeline validate $(RUN_ARGS)
+
+reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validated marts
+	$(PY) -m pipeline report $(RUN_ARGS)
+
+test: $(VENV)/.installed-test ## Install the test extras and run the test suite
+	$(PY) -m pytest
+
+sample: $(VENV)/.installed ## Regenerate data/sample/ with the seeded generator
+	$(PY) -m pipeline.sample --out data/sample
+
+clean: ## Remove out/ and caches (keeps .venv)
+	rm -rf $(OUT) .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
