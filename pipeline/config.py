@@ -1,0 +1,87 @@
+"""Run settings: the config file, then the command line. The only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from pipeline.errors import ConfigError
+from pipeline.paths import DEFAULT_CONFIG, SAMPLE_DIR, SOURCES_DIR
+
+LANGUAGES = ("zh_CN", "en")
+
+
+@dataclass(frozen=True)
+class Config:
+    inbox: Path = SAMPLE_DIR
+    out: Path = Path("out")
+    as_of: date = field(default_factory=date.today)
+    language: str = "zh_CN"
+    currency: str = "CNY"
+    funnel_window_months: int = 6
+    reject_threshold: float = 0.01
+    sources_dirs: tuple[Path, ...] = ()
+    threads: int = 2
+    memory_limit: str = "3GB"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.out / "warehouse.duckdb"
+
+    @property
+    def validation_dir(self) -> Path:
+        return self.out / "validation"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.out / "reports"
+
+    @property
+    def mapping_dirs(self) -> list[Path]:
+        return [SOURCES_DIR, *self.sources_dirs]
+
+
+FILE_KEYS = {"language", "currency", "funnel_window_months", "reject_threshold",
+             "sources_dirs", "threads", "memory_limit"}
+
+
+def load_config(path: Path | None = None, **overrides) -> Config:
+    """Defaults, then the config file, then the non-None overrides (the command line)."""
+    path = path or Path(os.environ.get("PIPELINE_CONFIG", DEFAULT_CONFIG))
+    values = _read(path) if path.exists() else {}
+    if path != DEFAULT_CONFIG and not path.exists():
+        raise ConfigError(f"config file {path} does not exist")
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    config = replace(Config(), **values)
+    return _checked(config)
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    unknown = set(data) - FILE_KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(FILE_KEYS)}")
+    if "sources_dirs" in data:
+        data["sources_dirs"] = tuple(Path(p) for p in data["sources_dirs"] or ())
+    return data
+
+
+def _checked(config: Config) -> Config:
+    if config.language not in LANGUAGES:
+        raise ConfigError(f"language must be one of {LANGUAGES}, got {config.language!r}")
+    if not (isinstance(config.funnel_window_months, int) and config.funnel_window_months >= 1):
+        raise ConfigError("funnel_window_months must be a whole number of months, at least 1")
+    if not 0 <= float(config.reject_threshold) <= 1:
+        raise ConfigError("reject_threshold must be a fraction between 0 and 1")
+    if not (isinstance(config.threads, int) and config.threads >= 1):
+        raise ConfigError("threads must be a positive whole number")
+    return config

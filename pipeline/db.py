@@ -1,0 +1,30 @@
+"""The warehouse connection, and query helpers that always read a result to its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import Config
+
+
+def connect(config: Config, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path: Path = config.warehouse
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set threads = $threads", {"threads": config.threads})
+    con.execute("set memory_limit = $limit", {"limit": config.memory_limit})
+    return con
+
+
+def row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
+    rows = con.execute(sql, params).fetchall() if params is not None else \
+        con.execute(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
+    found = row(con, sql, params)
+    return found[0] if found else None

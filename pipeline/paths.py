@@ -1,0 +1,12 @@
+"""Where the project's own files live, resolved from the package location."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+TEMPLATES_DIR = ROOT / "reports" / "templates"
+I18N_DIR = ROOT / "reports" / "i18n"
+ASSETS_DIR = ROOT / "reports" / "assets"
+SOURCES_DIR = Path(__file__).resolve().parent / "sources"
+DEFAULT_CONFIG = ROOT / "config" / "pipeline.yaml"
+SAMPLE_DIR = ROOT / "data" / "sample"
