@@ -1,0 +1,92 @@
+-- int_deal_furthest_stages: one row per deal, the furthest stage of its pipeline it reached.
+
+with
+
+deals as (
+
+    select * from stg_crm__deals
+
+),
+
+visits as (
+
+    select * from int_deal_stage_visits
+
+),
+
+stages as (
+
+    select distinct
+        source,
+        stage,
+        stage_order,
+        status
+
+    from stg_config__stages
+
+),
+
+reached_orders as (
+
+    select
+        visits.source,
+        visits.deal_id,
+        max(stages.stage_order) as furthest_stage_order
+
+    from visits
+
+    inner join stages
+        on
+            visits.source = stages.source
+            and visits.stage = stages.stage
+
+    where stages.status in ('open', 'won')
+
+    group by 1, 2
+
+),
+
+first_orders as (
+
+    select
+        source,
+        min(stage_order) as first_stage_order
+
+    from stages
+
+    where status = 'open'
+
+    group by 1
+
+),
+
+-- a deal that never sat in an open stage still entered the funnel at its first stage
+-- (README "Funnel")
+final as (
+
+    select
+        deals.source,
+        deals.deal_id,
+        furthest.stage as furthest_stage,
+        furthest.stage_order as furthest_stage_order
+
+    from deals
+
+    left join reached_orders
+        on
+            deals.source = reached_orders.source
+            and deals.deal_id = reached_orders.deal_id
+
+    left join first_orders
+        on deals.source = first_orders.source
+
+    left join stages as furthest
+        on
+            deals.source = furthest.source
+            and furthest.stage_order = coalesce(
+                reached_orders.furthest_stage_order, first_orders.first_stage_order
+            )
+
+)
+
+select * from final

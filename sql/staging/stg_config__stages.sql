@@ -1,0 +1,29 @@
+-- stg_config__stages: one row per source per stage label, with the canonical stage it means.
+
+with
+
+stages as (
+
+    select * from raw_config__stages
+
+),
+
+final as (
+
+    select
+        -- ids
+        source,
+
+        -- strings
+        label,
+        stage,
+        status,
+
+        -- numerics
+        stage_order
+
+    from stages
+
+)
+
+select * from final

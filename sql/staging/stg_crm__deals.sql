@@ -1,0 +1,75 @@
+-- stg_crm__deals: one row per deal, its newest exported record by Modified Time.
+
+with
+
+deals as (
+
+    select * from raw_crm__deals
+
+),
+
+stages as (
+
+    select * from raw_config__stages
+
+),
+
+newest_first as (
+
+    -- a deal exported in several files: the newest Modified Time wins, then the later file
+    select
+        *,
+        row_number() over (
+            partition by source, deal_id
+            order by modified_at desc, file_id desc, record_number desc
+        ) as recency_rank
+
+    from deals
+
+),
+
+final as (
+
+    select
+        -- ids
+        newest_first.deal_id,
+        newest_first.owner_id,
+        newest_first.account_id,
+        newest_first.source,
+
+        -- strings
+        newest_first.deal_name,
+        newest_first.owner_name,
+        newest_first.account_name,
+        newest_first.deal_type,
+        newest_first.next_step,
+        newest_first.lead_source,
+        newest_first.loss_reason,
+        stages.stage,
+        stages.status,
+
+        -- numerics
+        newest_first.amount,
+        newest_first.probability,
+        stages.stage_order,
+
+        -- dates
+        newest_first.close_date,
+        newest_first.created_at::date as created_date,
+
+        -- timestamps
+        newest_first.created_at,
+        newest_first.modified_at
+
+    from newest_first
+
+    inner join stages
+        on
+            newest_first.source = stages.source
+            and newest_first.stage = stages.label
+
+    where newest_first.recency_rank = 1
+
+)
+
+select * from final
