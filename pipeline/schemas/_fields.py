@@ -1,0 +1,50 @@
+"""Field helpers shared by the contracts, so that one kind of column is checked one way."""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+STATUSES = ["open", "won", "lost"]
+ACTIVITY_TYPES = ["call", "meeting", "task"]
+
+
+def key(description: str) -> pa.Field:
+    return pa.Field(nullable=False, description=description)
+
+
+def text(description: str, *, nullable: bool = True, **checks) -> pa.Field:
+    return pa.Field(nullable=nullable, description=description, **checks)
+
+
+def amount(description: str, *, nullable: bool = False) -> pa.Field:
+    return pa.Field(ge=0, nullable=nullable, description=description)
+
+
+def count(description: str) -> pa.Field:
+    return pa.Field(ge=0, nullable=False, description=description)
+
+
+def rate(description: str) -> pa.Field:
+    """A fraction within 0-1 (win and conversion rates); null when its denominator is 0."""
+    return pa.Field(ge=0, le=1, nullable=True, description=description)
+
+
+def ratio(description: str) -> pa.Field:
+    """A fraction that may exceed 1 (attainment); null when its denominator is 0."""
+    return pa.Field(ge=0, nullable=True, description=description)
+
+
+def order(description: str, *, nullable: bool = True) -> pa.Field:
+    return pa.Field(ge=1, nullable=nullable, coerce=True, description=description)
+
+
+def moment(description: str, *, nullable: bool = False) -> pa.Field:
+    return pa.Field(nullable=nullable, description=description)
+
+
+def flag(description: str) -> pa.Field:
+    return pa.Field(nullable=False, coerce=True, description=description)
+
+
+def days(description: str) -> pa.Field:
+    return pa.Field(ge=0, nullable=True, description=description)

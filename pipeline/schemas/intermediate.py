@@ -1,0 +1,132 @@
+"""Contracts of the intermediate tables (sql/intermediate/): one class per file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from pipeline.schemas._fields import (
+    ACTIVITY_TYPES, amount, count, days, flag, key, moment, order, text)
+
+
+class DealGrain(pa.DataFrameModel):
+    source: Series[str] = key("The source mapping the deal was loaded with.")
+    deal_id: Series[str] = key("CRM deal id.")
+
+
+class IntDealStageVisits(DealGrain):
+    stage: Series[str] = key("Canonical stage.")
+    visit_number: Series[int] = pa.Field(ge=1, description="1 for the deal's first stay.")
+    entered_at: Series[pd.Timestamp] = moment("When the stay began.")
+    left_at: Series[pd.Timestamp] = moment("When it ended; null for the current stay.",
+                                           nullable=True)
+
+    class Config:
+        name = "int_deal_stage_visits"
+        description = "One row per deal per stay in a stage."
+        unique = ["source", "deal_id", "visit_number"]
+        strict = True
+
+    @pa.dataframe_check
+    def one_current_stay_per_deal(cls, df: pd.DataFrame) -> bool:
+        current = df[df["left_at"].isna()].groupby(["source", "deal_id"]).size()
+        return bool((current == 1).all()) and len(current) == df[["source", "deal_id"]] \
+            .drop_duplicates().shape[0]
+
+
+class IntDealFurthestStages(DealGrain):
+    furthest_stage: Series[str] = key("Furthest open or won stage reached.")
+    furthest_stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+
+    class Config:
+        name = "int_deal_furthest_stages"
+        description = "One row per deal."
+        unique = ["source", "deal_id"]
+        strict = True
+
+
+class IntActivitiesUnioned(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    activity_type: Series[str] = text("call, meeting or task.", nullable=False,
+                                      isin=ACTIVITY_TYPES)
+    activity_id: Series[str] = key("CRM id of the call, meeting or task.")
+    owner_id: Series[str] = key("Owner.")
+    related_id: Series[str] = text("Deal or account it relates to.")
+    subject: Series[str] = text("Subject or title.")
+    activity_date: Series[pd.Timestamp] = moment("Call or meeting start, task due date.",
+                                                 nullable=True)
+    status: Series[str] = text("Task status; null for calls and meetings.")
+
+    class Config:
+        name = "int_activities_unioned"
+        description = "One row per call, meeting or task."
+        unique = ["source", "activity_type", "activity_id"]
+        strict = True
+
+
+class IntOwnerMonths(pa.DataFrameModel):
+    owner_id: Series[str] = key("Owner.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    won_count: Series[int] = count("Deals won, by Closing Date.")
+    won_amount: Series[float] = amount("Amount won.")
+    lost_count: Series[int] = count("Deals lost, by Closing Date.")
+    lost_amount: Series[float] = amount("Amount lost.")
+    target_won_amount: Series[float] = amount("Won-amount target; null when none.",
+                                              nullable=True)
+    activities_count: Series[int] = count("Calls, meetings and tasks in the month.")
+
+    class Config:
+        name = "int_owner_months"
+        description = "One row per owner per month with a closed deal, activity or target."
+        unique = ["owner_id", "month"]
+        strict = True
+
+
+class IntReportScopes(pa.DataFrameModel):
+    scope_id: Series[str] = key("user_id of the manager, or 'company'.")
+    scope_kind: Series[str] = text("manager or company.", nullable=False,
+                                   isin=["manager", "company"])
+    member_id: Series[str] = key("A person whose records the scope covers.")
+
+    class Config:
+        name = "int_report_scopes"
+        description = "One row per report scope per member."
+        unique = ["scope_id", "member_id"]
+        strict = True
+
+
+class IntReportPeriods(pa.DataFrameModel):
+    period_kind: Series[str] = text("Which period.", nullable=False, isin=[
+        "month_to_date", "quarter_to_date", "month", "funnel_current", "funnel_previous"])
+    period_start: Series[pd.Timestamp] = moment("First day.")
+    period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
+
+    class Config:
+        name = "int_report_periods"
+        description = "One row per period the reports show."
+        unique = ["period_kind", "period_start"]
+        strict = True
+
+    @pa.dataframe_check
+    def periods_do_not_run_backwards(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_start"] <= df["period_end"]
+
+
+class IntDealFunnelStages(DealGrain):
+    stage: Series[str] = key("An open stage of the deal's pipeline.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    is_reached: Series[bool] = flag("The deal got to this stage or a later one.")
+    is_reached_next: Series[bool] = flag("It got past this stage.")
+    is_lost_here: Series[bool] = flag("It was lost with this as its furthest stage.")
+    days_in_stage: Series[float] = days("Days in completed stays in this stage.")
+
+    class Config:
+        name = "int_deal_funnel_stages"
+        description = "One row per deal per open stage of its pipeline."
+        unique = ["source", "deal_id", "stage"]
+        strict = True
+
+    @pa.dataframe_check
+    def passing_or_losing_needs_reaching(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["is_reached"] | ~(df["is_reached_next"] | df["is_lost_here"])

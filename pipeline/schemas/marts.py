@@ -1,0 +1,305 @@
+"""Contracts of the marts (sql/marts/), the tables analysts query: one class per file."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from pipeline.schemas._fields import (
+    ACTIVITY_TYPES, STATUSES, amount, count, days, flag, key, moment, order, rate, ratio,
+    text)
+
+TOLERANCE = 0.005
+
+
+class DimUsers(pa.DataFrameModel):
+    user_id: Series[str] = pa.Field(unique=True, description="CRM user id.")
+    name: Series[str] = key("Display name (org chart, else CRM).")
+    email: Series[str] = text("Email from the org chart.")
+    manager_id: Series[str] = text("Manager's user_id; null at the top or outside the org.")
+    team: Series[str] = text("Team; null outside the org chart.")
+    region: Series[str] = text("Region.")
+    management_level: Series[pd.Int32Dtype] = pa.Field(
+        ge=0, nullable=True, coerce=True, description="0 at the top of the org chart.")
+    is_manager: Series[bool] = flag("Someone reports to them.")
+    is_in_org: Series[bool] = flag("Listed in the org chart.")
+
+    class Config:
+        name = "dim_users"
+        description = "One row per person in the org chart or owning CRM records."
+        strict = True
+
+
+class FctDeals(pa.DataFrameModel):
+    deal_id: Series[str] = pa.Field(unique=True, description="CRM deal id, prefix removed.")
+    deal_name: Series[str] = text("Deal name as in the CRM.")
+    account_id: Series[str] = text("CRM account id.")
+    account_name: Series[str] = text("Account name.")
+    owner_id: Series[str] = key("Deal owner.")
+    owner_name: Series[str] = text("Owner's name.")
+    team: Series[str] = text("Owner's team; null when not in the org chart.")
+    region: Series[str] = text("Owner's region.")
+    stage: Series[str] = key("Current canonical stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost stages.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    amount: Series[float] = amount("Deal amount.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability as a fraction.")
+    created_date: Series[pd.Timestamp] = moment("Date created.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date.")
+    loss_reason: Series[str] = text("Reason for loss.")
+    lead_source: Series[str] = text("Lead source.")
+    deal_type: Series[str] = text("Deal type.")
+    next_step: Series[str] = text("Next step.")
+    furthest_stage: Series[str] = key("Furthest open or won stage reached.")
+    furthest_stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    source: Series[str] = key("Source mapping.")
+    created_at: Series[pd.Timestamp] = moment("Created Time.")
+    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.")
+
+    class Config:
+        name = "fct_deals"
+        description = "One row per deal, its newest record."
+        strict = True
+
+    @pa.dataframe_check
+    def furthest_stage_not_behind_current(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["stage_order"].isna() | (df["furthest_stage_order"] >= df["stage_order"])
+
+
+class FctDealStageEvents(pa.DataFrameModel):
+    deal_id: Series[str] = key("CRM deal id.")
+    stage: Series[str] = key("A stage the deal entered.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost stages.")
+    status: Series[str] = text("Status the stage means.", nullable=False, isin=STATUSES)
+    entered_at: Series[pd.Timestamp] = moment("First time the deal entered it.")
+    left_at: Series[pd.Timestamp] = moment("Last time it left; null while in it.",
+                                           nullable=True)
+    is_current: Series[bool] = flag("The deal is in this stage now.")
+    visit_count: Series[int] = pa.Field(ge=1, description="Stays in the stage.")
+    days_in_stage: Series[float] = days("Days in all stays, to the as-of date; open stages.")
+    source: Series[str] = key("Source mapping.")
+
+    class Config:
+        name = "fct_deal_stage_events"
+        description = "One row per deal per stage it entered."
+        unique = ["source", "deal_id", "stage"]
+        strict = True
+
+    @pa.dataframe_check
+    def left_after_entering(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["left_at"].isna() | (df["left_at"] >= df["entered_at"])
+
+
+class FctActivities(pa.DataFrameModel):
+    activity_id: Series[str] = key("CRM id.")
+    activity_type: Series[str] = text("call, meeting or task.", nullable=False,
+                                      isin=ACTIVITY_TYPES)
+    owner_id: Series[str] = key("Owner.")
+    team: Series[str] = text("Owner's team.")
+    related_id: Series[str] = text("Deal or account.")
+    subject: Series[str] = text("Subject or title.")
+    status: Series[str] = text("Task status.")
+    activity_date: Series[pd.Timestamp] = moment("Date it counts on.", nullable=True)
+    source: Series[str] = key("Source mapping.")
+
+    class Config:
+        name = "fct_activities"
+        description = "One row per call, meeting or task."
+        unique = ["source", "activity_type", "activity_id"]
+        strict = True
+
+
+class PerformanceColumns(pa.DataFrameModel):
+    """The measures of rep performance, shared by the monthly and the scoped marts."""
+
+    owner_name: Series[str] = text("Owner's name.")
+    team: Series[str] = text("Owner's team.")
+    won_count: Series[int] = count("Deals won.")
+    won_amount: Series[float] = amount("Amount won.")
+    lost_count: Series[int] = count("Deals lost.")
+    lost_amount: Series[float] = amount("Amount lost.")
+    win_rate: Series[float] = rate("won_count / (won_count + lost_count).")
+    win_rate_amount: Series[float] = rate("won_amount / (won_amount + lost_amount).")
+    avg_won_amount: Series[float] = amount("won_amount / won_count.", nullable=True)
+    target_won_amount: Series[float] = amount("Won-amount target.", nullable=True)
+    attainment_rate: Series[float] = ratio("won_amount / target_won_amount.")
+    activities_count: Series[int] = count("Calls, meetings and tasks.")
+
+    @pa.dataframe_check
+    def win_rate_null_only_without_closed_deals(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["win_rate"].isna() == (df["won_count"] + df["lost_count"] == 0)
+
+    @pa.dataframe_check
+    def attainment_null_only_without_target(cls, df: pd.DataFrame) -> Series[bool]:
+        no_target = df["target_won_amount"].isna() | (df["target_won_amount"] == 0)
+        return df["attainment_rate"].isna() == no_target
+
+    @pa.dataframe_check
+    def attainment_is_won_over_target(cls, df: pd.DataFrame) -> Series[bool]:
+        expected = df["won_amount"] / df["target_won_amount"]
+        return df["attainment_rate"].isna() | ((df["attainment_rate"] - expected).abs()
+                                               <= TOLERANCE)
+
+
+class RptRepPerformanceMonthly(PerformanceColumns):
+    owner_id: Series[str] = key("Deal owner.")
+    month: Series[pd.Timestamp] = moment("First day of the calendar month.")
+
+    class Config:
+        name = "rpt_rep_performance_monthly"
+        description = ("One row per owner per month with a closed deal, an activity or a "
+                       "target, up to the as-of date.")
+        unique = ["owner_id", "month"]
+        strict = True
+
+    @pa.dataframe_check
+    def months_start_on_the_first(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["month"].dt.day == 1
+
+
+class RptScopePerformance(PerformanceColumns):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    period_kind: Series[str] = text("Which period.", nullable=False,
+                                    isin=["month_to_date", "quarter_to_date", "month"])
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
+    owner_id: Series[str] = text("An owner in the scope; null on the scope's total row.")
+
+    class Config:
+        name = "rpt_scope_performance"
+        description = "One row per scope per period per owner, plus a total row per period."
+        unique = ["scope_id", "period_kind", "period_start", "owner_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def totals_add_up(cls, df: pd.DataFrame) -> bool:
+        keys = ["scope_id", "period_kind", "period_start"]
+        owners = df[df["owner_id"].notna()].groupby(keys)[["won_amount", "won_count"]].sum()
+        totals = df[df["owner_id"].isna()].set_index(keys)[["won_amount", "won_count"]]
+        joined = totals.join(owners, rsuffix="_owners", how="outer").fillna(0)
+        return bool(((joined["won_amount"] - joined["won_amount_owners"]).abs() < TOLERANCE)
+                    .all() and (joined["won_count"] == joined["won_count_owners"]).all())
+
+
+class FunnelColumns(pa.DataFrameModel):
+    stage: Series[str] = key("Open stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    deals_reached: Series[int] = count("Deals that reached this stage or a later one.")
+    deals_lost_here: Series[int] = count("Lost deals whose furthest stage was this one.")
+    lost_amount_here: Series[float] = amount("Their amount.")
+    conversion_rate: Series[float] = rate("Share of the deals reached here that got past.")
+    median_days_in_stage: Series[float] = days("Median days of completed stays.")
+
+    @pa.dataframe_check
+    def lost_here_were_reached(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["deals_lost_here"] <= df["deals_reached"]
+
+
+def _never_widens(df: pd.DataFrame, group: list[str], column: str) -> bool:
+    """Along the stages of a funnel, fewer (or as many) deals reach each next stage."""
+    ordered = df.sort_values([*group, "stage_order"])
+    steps = ordered.groupby(group, dropna=False)[column].diff()
+    return bool((steps.dropna() <= 0).all())
+
+
+class RptFunnelStages(FunnelColumns):
+    team: Series[str] = text("Owner's team; null when not in the org chart.")
+    cohort_month: Series[pd.Timestamp] = moment("Month the deals were created.")
+
+    class Config:
+        name = "rpt_funnel_stages"
+        description = "One row per team per cohort month per open stage."
+        unique = ["team", "cohort_month", "stage"]
+        strict = True
+
+    @pa.dataframe_check
+    def funnel_never_widens(cls, df: pd.DataFrame) -> bool:
+        return _never_widens(df, ["team", "cohort_month"], "deals_reached")
+
+
+class RptScopeFunnel(FunnelColumns):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    previous_deals_reached: Series[int] = count("deals_reached, previous window.")
+    previous_deals_lost_here: Series[int] = count("deals_lost_here, previous window.")
+    previous_lost_amount_here: Series[float] = amount("lost_amount_here, previous window.")
+    previous_conversion_rate: Series[float] = rate("conversion_rate, previous window.")
+    conversion_rate_change: Series[float] = pa.Field(
+        ge=-1, le=1, nullable=True, description="conversion_rate - previous_conversion_rate.")
+
+    class Config:
+        name = "rpt_scope_funnel"
+        description = "One row per scope per open stage: current and previous cohort window."
+        unique = ["scope_id", "stage"]
+        strict = True
+
+    @pa.dataframe_check
+    def funnel_never_widens(cls, df: pd.DataFrame) -> bool:
+        return (_never_widens(df, ["scope_id"], "deals_reached")
+                and _never_widens(df, ["scope_id"], "previous_deals_reached"))
+
+
+class RptFunnelLossReasons(pa.DataFrameModel):
+    team: Series[str] = text("Owner's team.")
+    cohort_month: Series[pd.Timestamp] = moment("Month the deals were created.")
+    stage: Series[str] = key("Furthest stage of the lost deals.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
+    lost_count: Series[int] = pa.Field(ge=1, description="Deals lost.")
+    lost_amount: Series[float] = amount("Their amount.")
+
+    class Config:
+        name = "rpt_funnel_loss_reasons"
+        description = "One row per team per cohort month per stage per loss reason."
+        unique = ["team", "cohort_month", "stage", "loss_reason"]
+        strict = True
+
+
+class RptScopeLossReasons(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    stage: Series[str] = key("Furthest stage of the lost deals.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
+    lost_count: Series[int] = count("Deals lost, current window.")
+    lost_amount: Series[float] = amount("Their amount.")
+    previous_lost_count: Series[int] = count("Deals lost, previous window.")
+    previous_lost_amount: Series[float] = amount("Their amount.")
+
+    class Config:
+        name = "rpt_scope_loss_reasons"
+        description = "One row per scope per stage per loss reason."
+        unique = ["scope_id", "stage", "loss_reason"]
+        strict = True
+
+
+class RptScopeLostDeals(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    lost_rank: Series[int] = pa.Field(ge=1, le=10, description="1 for the largest.")
+    deal_id: Series[str] = key("CRM deal id.")
+    deal_name: Series[str] = text("Deal name.")
+    account_name: Series[str] = text("Account name.")
+    owner_id: Series[str] = key("Owner.")
+    owner_name: Series[str] = text("Owner's name.")
+    furthest_stage: Series[str] = key("Stage where it was lost.")
+    loss_reason: Series[str] = text("Reason for loss.")
+    amount: Series[float] = amount("Deal amount.", nullable=True)
+    close_date: Series[pd.Timestamp] = moment("Closing Date.")
+
+    class Config:
+        name = "rpt_scope_lost_deals"
+        description = "One row per scope per largest lost deal of the current window."
+        unique = ["scope_id", "lost_rank"]
+        strict = True
+
+
+class RptDataFreshness(pa.DataFrameModel):
+    entity: Series[str] = pa.Field(unique=True, description="What was loaded.")
+    records_count: Series[int] = count("Records in the marts.")
+    newest_record_at: Series[pd.Timestamp] = moment("The newest record's time.",
+                                                    nullable=True)
+
+    class Config:
+        name = "rpt_data_freshness"
+        description = "One row per CRM entity."
+        strict = True

@@ -1,0 +1,181 @@
+"""Contracts of the staging tables (sql/staging/): one class per file, named after it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from pipeline.schemas._fields import (
+    STATUSES, amount, key, moment, order, text)
+
+
+class SourceGrain(pa.DataFrameModel):
+    source: Series[str] = key("The source mapping the record was loaded with.")
+
+
+class StgConfigStages(SourceGrain):
+    label: Series[str] = key("A stage label as the CRM exports it.")
+    stage: Series[str] = key("The canonical stage the label means.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    stage_order: Series[pd.Int32Dtype] = order("Position in the pipeline; null for lost.")
+
+    class Config:
+        name = "stg_config__stages"
+        description = "One row per source per stage label."
+        unique = ["source", "label"]
+        strict = True
+
+    @pa.dataframe_check
+    def only_lost_stages_lack_an_order(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["status"] == "lost") == df["stage_order"].isna()
+
+
+class StgCrmDeals(SourceGrain):
+    deal_id: Series[str] = key("CRM deal id, source prefix removed.")
+    owner_id: Series[str] = key("CRM user id of the deal owner.")
+    account_id: Series[str] = text("CRM account id.")
+    deal_name: Series[str] = text("Deal name as in the CRM.")
+    owner_name: Series[str] = text("Owner name as in the CRM.")
+    account_name: Series[str] = text("Account name as in the CRM.")
+    deal_type: Series[str] = text("Deal type, e.g. New Business.")
+    next_step: Series[str] = text("Next step as typed by the rep.")
+    lead_source: Series[str] = text("Lead source.")
+    loss_reason: Series[str] = text("Reason for loss, for lost deals.")
+    stage: Series[str] = key("Canonical stage.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    amount: Series[float] = amount("Deal amount.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability as a fraction.")
+    stage_order: Series[pd.Int32Dtype] = order("Position of the stage; null for lost.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date.")
+    created_date: Series[pd.Timestamp] = moment("Date the deal was created.")
+    created_at: Series[pd.Timestamp] = moment("Created Time.")
+    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.")
+
+    class Config:
+        name = "stg_crm__deals"
+        description = "One row per deal, its newest exported record."
+        unique = ["source", "deal_id"]
+        strict = True
+
+
+class StgCrmDealStageHistory(SourceGrain):
+    history_id: Series[str] = key("CRM id of the stage-history row.")
+    deal_id: Series[str] = key("The deal that moved.")
+    moved_by_id: Series[str] = text("User who made the move.")
+    from_stage: Series[str] = key("Canonical stage the deal left.")
+    to_stage: Series[str] = key("Canonical stage the deal entered.")
+    amount: Series[float] = amount("Amount at the time.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability at the time.")
+    stage_duration_days: Series[pd.Int64Dtype] = pa.Field(
+        ge=0, nullable=True, coerce=True, description="Days in from_stage, as the CRM says.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date at the time.", nullable=True)
+    moved_at: Series[pd.Timestamp] = moment("When the move happened.")
+
+    class Config:
+        name = "stg_crm__deal_stage_history"
+        description = "One row per stage move."
+        unique = ["source", "history_id"]
+        strict = True
+
+
+class StgCrmAccounts(SourceGrain):
+    account_id: Series[str] = key("CRM account id.")
+    owner_id: Series[str] = text("Account owner.")
+    account_name: Series[str] = text("Account name.")
+    owner_name: Series[str] = text("Owner name as in the CRM.")
+    account_type: Series[str] = text("Account type.")
+    industry: Series[str] = text("Industry.")
+
+    class Config:
+        name = "stg_crm__accounts"
+        description = "One row per account."
+        unique = ["source", "account_id"]
+        strict = True
+
+
+class ActivityColumns(SourceGrain):
+    owner_id: Series[str] = key("Owner of the activity.")
+    related_id: Series[str] = text("Deal or account it relates to.")
+    owner_name: Series[str] = text("Owner name as in the CRM.")
+    related_name: Series[str] = text("Name of what it relates to.")
+
+
+class StgCrmCalls(ActivityColumns):
+    call_id: Series[str] = key("CRM call id.")
+    subject: Series[str] = text("Subject.")
+    call_type: Series[str] = text("Inbound or outbound.")
+    duration_seconds: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                       description="Call duration.")
+    started_at: Series[pd.Timestamp] = moment("Call Start Time.")
+
+    class Config:
+        name = "stg_crm__calls"
+        description = "One row per call."
+        unique = ["source", "call_id"]
+        strict = True
+
+
+class StgCrmTasks(ActivityColumns):
+    task_id: Series[str] = key("CRM task id.")
+    subject: Series[str] = text("Subject.")
+    status: Series[str] = text("Task status.")
+    priority: Series[str] = text("Task priority.")
+    due_date: Series[pd.Timestamp] = moment("Due Date.", nullable=True)
+
+    class Config:
+        name = "stg_crm__tasks"
+        description = "One row per task."
+        unique = ["source", "task_id"]
+        strict = True
+
+
+class StgCrmMeetings(ActivityColumns):
+    meeting_id: Series[str] = key("CRM meeting id.")
+    title: Series[str] = text("Title.")
+    started_at: Series[pd.Timestamp] = moment("From: when the meeting starts.")
+    ended_at: Series[pd.Timestamp] = moment("To: when it ends.", nullable=True)
+
+    class Config:
+        name = "stg_crm__meetings"
+        description = "One row per meeting."
+        unique = ["source", "meeting_id"]
+        strict = True
+
+
+class StgOpsOrg(pa.DataFrameModel):
+    user_id: Series[str] = pa.Field(unique=True, description="CRM user id, prefix removed.")
+    manager_id: Series[str] = text("user_id of the manager; null at the top.")
+    name: Series[str] = key("Display name.")
+    email: Series[str] = text("Email address.")
+    team: Series[str] = text("Team name.")
+    region: Series[str] = text("Region name.")
+
+    class Config:
+        name = "stg_ops__org"
+        description = "One row per person in the org chart."
+        strict = True
+
+    @pa.dataframe_check
+    def nobody_manages_themselves(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["manager_id"].isna() | (df["manager_id"] != df["user_id"])
+
+
+class StgOpsTargets(pa.DataFrameModel):
+    user_id: Series[str] = key("Whose target it is.")
+    metric: Series[str] = text("The metric the target is for.", nullable=False,
+                               isin=["won_amount"])
+    target: Series[float] = amount("Target value for the month.")
+    period_month: Series[pd.Timestamp] = moment("First day of the target's month.")
+
+    class Config:
+        name = "stg_ops__targets"
+        description = "One row per person per month per metric."
+        unique = ["user_id", "period_month", "metric"]
+        strict = True
+
+    @pa.dataframe_check
+    def periods_are_first_of_month(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_month"].dt.day == 1

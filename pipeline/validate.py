@@ -1,0 +1,85 @@
+"""Validate: every table built from sql/ against its pandera contract.
+
+All contracts are checked (lazily, so one run lists every failure); the failure cases go to
+out/validation/failures.csv. Any failure stops the run with ValidationFailed (exit 4) before
+a report is written. A passing build is recorded, and the report step renders only that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+
+from pipeline.build import discover_models
+from pipeline.config import Config
+from pipeline.db import scalar
+from pipeline.errors import ConfigError, ValidationFailed
+from pipeline.schemas import SCHEMAS
+
+log = logging.getLogger(__name__)
+
+FAILURE_COLUMNS = ["table", "column", "check", "failure_case", "index"]
+
+
+def validate_marts(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    build_id = read_state(con, "build_id")
+    if build_id is None:
+        raise ValidationFailed("the warehouse has no build to validate; run the build first")
+    models = discover_models()
+    missing = sorted(set(models) - set(SCHEMAS))
+    if missing:
+        raise ConfigError(f"tables without a contract in pipeline/schemas: {missing}")
+    failures, checked = [], {}
+    for name in models:
+        frame = con.table(name).df()
+        checked[name] = len(frame)
+        try:
+            SCHEMAS[name].validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as error:
+            failures.append(_failure_rows(name, error.failure_cases))
+    _write_results(config.validation_dir, failures, checked, build_id)
+    if failures:
+        cases = pd.concat(failures)
+        summary = "; ".join(f"{t}: {', '.join(sorted(set(c)))}"
+                            for t, c in cases.groupby("table")["check"])
+        raise ValidationFailed(f"{len(cases)} failure cases in {cases['table'].nunique()} "
+                               f"tables ({summary}); see {config.validation_dir}/failures.csv")
+    con.execute("insert or replace into pipeline_state values ('validated_build_id', ?)",
+                [build_id])
+    log.info("validated %d tables, %d rows", len(checked), sum(checked.values()))
+
+
+def read_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    if not scalar(con, "select count(*) from duckdb_tables() "
+                  "where table_name = 'pipeline_state'"):
+        return None
+    return scalar(con, "select value from pipeline_state where key = ?", [key])
+
+
+def _failure_rows(table: str, cases: pd.DataFrame) -> pd.DataFrame:
+    rows = pd.DataFrame({
+        "table": table,
+        "column": cases["column"].astype("object").where(cases["column"].notna(), ""),
+        "check": cases["check"].astype(str),
+        "failure_case": cases["failure_case"].astype(str),
+        "index": cases["index"].astype("object"),
+    })
+    return rows[FAILURE_COLUMNS]
+
+
+def _write_results(folder: Path, failures: list[pd.DataFrame], checked: dict[str, int],
+                   build_id: str) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if failures:
+        pd.concat(failures).to_csv(folder / "failures.csv", index=False)
+    summary = {"build_id": build_id, "passed": not failures, "rows_checked": checked}
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n",
+                                         encoding="utf-8")
