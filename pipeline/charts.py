@@ -1,0 +1,79 @@
+"""Charts drawn with matplotlib: vector SVG with text as paths, the same bytes every run."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import pyplot  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+from pipeline.fonts import use_in_matplotlib  # noqa: E402
+
+INK, BAR, TARGET, MUTED, GOOD = "#1f2933", "#3e7cb1", "#d9822b", "#9aa5b1", "#2f9e44"
+WIDTH = 7.0
+
+
+def _figure(height: float):
+    use_in_matplotlib()
+    figure, axes = pyplot.subplots(figsize=(WIDTH, height))
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.tick_params(colors=INK, labelsize=8)
+    return figure, axes
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    pyplot.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: str) -> str:
+    """Horizontal bars of attainment per rep, with the 100% line."""
+    figure, axes = _figure(0.35 * len(names) + 1.0)
+    positions = range(len(names))
+    colors = [GOOD if rate >= 1 else BAR for rate in rates]
+    axes.barh(list(positions), [r * 100 for r in rates], color=colors, height=0.6)
+    axes.set_yticks(list(positions), names)
+    axes.invert_yaxis()
+    axes.axvline(100, color=TARGET, linewidth=1.2, linestyle="--")
+    axes.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    axes.set_xlabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)
+
+
+def trend_chart(months: list[str], won: list[float], target: list[float | None], *,
+                title: str, axis: str) -> str:
+    """Bars of won amount per month, target per month as a line of markers."""
+    figure, axes = _figure(2.6)
+    positions = list(range(len(months)))
+    axes.bar(positions, won, color=BAR, width=0.6, label=None)
+    target_points = [(p, t) for p, t in zip(positions, target) if t is not None]
+    if target_points:
+        xs, ys = zip(*target_points)
+        axes.plot(xs, ys, color=TARGET, marker="_", markersize=18, linestyle="none")
+    axes.set_xticks(positions, months, rotation=45, ha="right")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.set_ylabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)
+
+
+def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str) -> str:
+    """Horizontal bars, widest at the top: deals reaching each stage."""
+    figure, axes = _figure(0.4 * len(stages) + 1.0)
+    positions = list(range(len(stages)))
+    axes.barh(positions, reached, color=BAR, height=0.65)
+    for position, value in zip(positions, reached):
+        axes.text(value, position, f" {value:,}", va="center", fontsize=8, color=INK)
+    axes.set_yticks(positions, stages)
+    axes.invert_yaxis()
+    axes.set_xlabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)

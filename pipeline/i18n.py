@@ -1,0 +1,73 @@
+"""Labels from the message catalogues (reports/i18n/) and locale formatting with Babel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+
+import pandas as pd
+import yaml
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from pipeline.paths import I18N_DIR
+
+EMPTY = "—"
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    return yaml.safe_load((I18N_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+def _missing(value) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+@dataclass(frozen=True)
+class Locale:
+    language: str
+    currency: str
+
+    def text(self, key: str, **values) -> str:
+        labels = catalogue(self.language)
+        if key not in labels:
+            raise KeyError(f"no label {key!r} in reports/i18n/{self.language}.yaml")
+        return labels[key].format(**values) if values else labels[key]
+
+    def money(self, value) -> str:
+        if _missing(value):
+            return EMPTY
+        return format_currency(round(float(value)), self.currency, format="¤#,##0",
+                               locale=self.language, currency_digits=False)
+
+    def percent(self, value) -> str:
+        if _missing(value):
+            return EMPTY
+        return format_percent(float(value), format="#,##0.0%", locale=self.language)
+
+    def points(self, value) -> str:
+        """A change between two rates, in percentage points."""
+        if _missing(value):
+            return EMPTY
+        return format_decimal(float(value) * 100, format="+#,##0.0;-#,##0.0",
+                              locale=self.language) + " pp"
+
+    def number(self, value, digits: int = 0) -> str:
+        if _missing(value):
+            return EMPTY
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.language)
+
+    def date(self, value) -> str:
+        if _missing(value):
+            return EMPTY
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_date(value, format="long", locale=self.language)
+
+    def month(self, value: date) -> str:
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_date(value, format="yyyy-MM", locale=self.language)

@@ -1,0 +1,286 @@
+"""Render: the validated marts -> one HTML and one PDF per report per scope.
+
+Scopes are the company and every manager in the org chart (their whole subtree). The
+numbers come from the marts as they are; this module selects, sorts and hands them to the
+templates, which format them for the locale. Reports are written to a temporary folder that
+replaces out/reports/<as-of>/ only once every report has been written.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipeline import charts, fonts
+from pipeline.config import Config
+from pipeline.db import scalar
+from pipeline.errors import ValidationFailed
+from pipeline.i18n import Locale
+from pipeline.paths import ASSETS_DIR, TEMPLATES_DIR
+from pipeline.validate import read_state
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+log = logging.getLogger(__name__)
+
+REPORTS = ("performance", "funnel_loss")
+MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
+         "rpt_scope_lost_deals", "rpt_data_freshness", "int_report_periods", "dim_users")
+HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    scope_id: str
+    name: str
+    folder: str
+
+
+class ProjectFilesOnly(URLFetcher):
+    """Fetches file: URLs inside the allowed folders; refuses every other URL."""
+
+    def __init__(self, allowed: list[Path]) -> None:
+        super().__init__(allowed_protocols=["file"])
+        self.allowed = [folder.resolve() for folder in allowed]
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        path = Path(url.removeprefix("file://").split("?")[0]).resolve() \
+            if url.startswith("file://") else None
+        if path is None or not any(path.is_relative_to(folder) for folder in self.allowed):
+            self.refused.append(url)
+            raise ValueError(f"refused to fetch {url!r}: not one of the project's own files")
+        return super().fetch(url, headers)
+
+
+def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
+    """Writes every report of the run; returns out/reports/<as-of>/."""
+    build_id = read_state(con, "build_id")
+    if build_id is None or read_state(con, "validated_build_id") != build_id:
+        raise ValidationFailed("the marts of this build have not passed validation; "
+                               "run `make validate` (or the whole run) first")
+    built_as_of = read_state(con, "as_of_date")
+    if built_as_of != config.as_of.isoformat():
+        raise ValidationFailed(f"the warehouse was built as of {built_as_of}, not "
+                               f"{config.as_of.isoformat()}; build it again for this date")
+    fonts.font_path()
+    marts = {name: con.table(name).df() for name in MARTS}
+    locale = Locale(config.language, config.currency)
+    env = environment(locale)
+    newest = scalar(con, "select max(newest_record_at) from rpt_data_freshness "
+                    "where entity = 'deals'")
+    pages = []
+    for scope in report_scopes(marts["dim_users"], locale):
+        for report in REPORTS:
+            context = CONTEXTS[report](marts, scope, locale)
+            context |= {"report": report, "scope": scope, "as_of": config.as_of,
+                        "newest_record": newest, "build_id": build_id,
+                        "title": locale.text(f"report_{report}")}
+            pages.append((scope, report, context))
+
+    target = config.reports_dir / config.as_of.isoformat()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".rendering-", dir=target.parent)).resolve()
+    try:
+        jobs = []
+        for scope, report, context in pages:
+            folder = staging / scope.folder
+            folder.mkdir(exist_ok=True)
+            html = env.get_template(f"{report}.html").render(context)
+            (folder / f"{report}.html").write_text(html, encoding="utf-8")
+            jobs.append((html, folder / f"{report}.pdf"))
+        font = fonts.write_subset([html for html, _ in jobs],
+                                  staging / ".fonts" / "report-sans.ttf")
+        refused = _write_pdfs(jobs, font, config.threads, _epoch(config.as_of))
+        if refused:
+            log.warning("refused to fetch %d URLs named in the reports: %s", len(refused),
+                        ", ".join(sorted(set(refused))[:5]))
+        shutil.rmtree(staging / ".fonts")
+        index = env.get_template("index.html").render(
+            scopes=[s for s, r, _ in pages if r == REPORTS[0]], reports=REPORTS,
+            as_of=config.as_of, title=locale.text("report_index"))
+        (staging / "index.html").write_text(index, encoding="utf-8")
+        _publish(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    log.info("rendered %d reports into %s", len(pages), target)
+    return target
+
+
+def _epoch(day: date) -> int:
+    return int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp())
+
+
+def _write_pdfs(jobs: list[tuple[str, Path]], font: Path, workers: int,
+                epoch: int) -> list[str]:
+    """HTML -> PDF for every job, in parallel processes when there is more than one core."""
+    tasks = [(html, pdf, font, epoch) for html, pdf in jobs]
+    if workers <= 1 or len(tasks) <= 2:
+        return [url for task in tasks for url in write_pdf(*task)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [url for refused in pool.map(write_pdf, *zip(*tasks)) for url in refused]
+
+
+def write_pdf(html: str, target: Path, font: Path, epoch: int) -> list[str]:
+    """One PDF, set in the run's font, fetching nothing but the project's own files.
+
+    fontTools stamps the fonts it writes with SOURCE_DATE_EPOCH when set: pinning it to the
+    as-of date makes the same inputs give the same bytes.
+    """
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    fetcher = ProjectFilesOnly([TEMPLATES_DIR, ASSETS_DIR, font.parent])
+    font_config = FontConfiguration()
+    font_face = CSS(string=f'@font-face {{ font-family: "Report Sans"; '
+                           f'src: url("{font.as_uri()}"); }}',
+                    font_config=font_config, url_fetcher=fetcher)
+    HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher).write_pdf(
+        target, stylesheets=[font_face], font_config=font_config)
+    return fetcher.refused
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Swap the new folder in; the old one is removed only after the swap."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".old-{target.name}-{os.getpid()}")
+        target.rename(old)
+    staging.rename(target)
+    if old is not None:
+        shutil.rmtree(old)
+
+
+def environment(locale: Locale) -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
+                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals |= {"t": locale.text, "language": locale.language,
+                    "html_lang": HTML_LANG[locale.language],
+                    "page_counter": Markup(_css_counter(locale.text("page_of")))}
+    env.filters |= {"money": locale.money, "percent": locale.percent,
+                    "points": locale.points, "number": locale.number,
+                    "days": lambda value: locale.number(value, 1), "date": locale.date,
+                    "month": locale.month, "svg": Markup}
+    return env
+
+
+def _css_counter(label: str) -> str:
+    """'Page {page} of {pages}' -> a CSS content value with page counters."""
+    parts = re.split(r"(\{page\}|\{pages\})", label)
+    out = []
+    for part in parts:
+        if part == "{page}":
+            out.append("counter(page)")
+        elif part == "{pages}":
+            out.append("counter(pages)")
+        elif part:
+            out.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(out)
+
+
+def report_scopes(users: pd.DataFrame, locale: Locale) -> list[Scope]:
+    managers = users[users["is_manager"]].sort_values(["management_level", "name", "user_id"])
+    scopes = [Scope("company", locale.text("scope_company"), "company")]
+    scopes += [Scope(row.user_id, locale.text("scope_team_of", name=row.name),
+                     _folder_name(row.user_id)) for row in managers.itertuples()]
+    return scopes
+
+
+def _folder_name(user_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", user_id)
+    return name if name not in ("", ".", "..", "company") else f"user_{name}"
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows for the templates, with every missing value as None."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
+def _one(frame: pd.DataFrame) -> dict:
+    rows = _records(frame)
+    return rows[0] if rows else {}
+
+
+def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    rows = marts["rpt_scope_performance"]
+    mine = rows[rows["scope_id"] == scope.scope_id]
+    reps = mine[mine["owner_id"].notna()].sort_values(
+        ["won_amount", "owner_name", "owner_id"], ascending=[False, True, True])
+    totals = mine[mine["owner_id"].isna()]
+    qtd_reps = reps[(reps["period_kind"] == "quarter_to_date")
+                    & reps["attainment_rate"].notna()].sort_values(
+        ["attainment_rate", "owner_name"], ascending=[False, True])
+    trend = totals[totals["period_kind"] == "month"].sort_values("period_start")
+    context = {
+        "periods": [{
+            "kind": kind,
+            "reps": _records(reps[reps["period_kind"] == kind]),
+            "total": _one(totals[totals["period_kind"] == kind]),
+        } for kind in ("month_to_date", "quarter_to_date")],
+        "trend": _records(trend),
+        "attainment_chart": None,
+        "trend_chart": None,
+    }
+    if len(qtd_reps):
+        context["attainment_chart"] = charts.attainment_chart(
+            [str(n) for n in qtd_reps["owner_name"]], list(qtd_reps["attainment_rate"]),
+            title=locale.text("attainment_chart"), axis=locale.text("attainment_axis"))
+    if len(trend):
+        context["trend_chart"] = charts.trend_chart(
+            [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
+            [None if pd.isna(t) else t for t in trend["target_won_amount"]],
+            title=locale.text("trend_heading"),
+            axis=locale.text("trend_axis", currency=locale.currency))
+    return context
+
+
+def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    funnel = marts["rpt_scope_funnel"]
+    stages = funnel[funnel["scope_id"] == scope.scope_id].sort_values("stage_order")
+    reasons = marts["rpt_scope_loss_reasons"]
+    reasons = reasons[reasons["scope_id"] == scope.scope_id].sort_values(
+        ["stage_order", "lost_amount", "lost_count"], ascending=[True, False, False])
+    lost = marts["rpt_scope_lost_deals"]
+    periods = marts["int_report_periods"].set_index("period_kind")
+    worst = stages.sort_values(["lost_amount_here", "stage_order"],
+                               ascending=[False, True]).head(1)
+    context = {
+        "stages": _records(stages),
+        "first_stage": _one(stages.head(1)),
+        "worst_stage": _one(worst[worst["deals_lost_here"] > 0]),
+        "reasons": _records(reasons[(reasons["lost_count"] > 0)
+                                    | (reasons["previous_lost_count"] > 0)]),
+        "lost_deals": _records(lost[lost["scope_id"] == scope.scope_id]
+                               .sort_values("lost_rank")),
+        "window": {kind: {"start": periods.loc[kind, "period_start"],
+                          "end": periods.loc[kind, "period_end"]}
+                   for kind in ("funnel_current", "funnel_previous")},
+        "funnel_chart": None,
+    }
+    if len(stages) and stages["deals_reached"].sum() > 0:
+        context["funnel_chart"] = charts.funnel_chart(
+            list(stages["stage"]), [int(v) for v in stages["deals_reached"]],
+            title=locale.text("funnel_chart"), axis=locale.text("funnel_axis"))
+    return context
+
+
+CONTEXTS = {"performance": performance_context, "funnel_loss": funnel_loss_context}
