@@ -1,0 +1,111 @@
+"""A few hand-made CRM rows in the canonical raw tables, built into marts in memory.
+
+Tests say only what matters to them: `crm.deal("d1", stage="Closed Won", amount=300)`;
+every other column gets a plain default. `crm.build(as_of)` runs the real sql/ models.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import count
+
+import duckdb
+
+from pipeline.build import build_models
+from pipeline.canonical import ENTITIES
+from pipeline.config import Config
+from pipeline.ingest import _create_raw_tables
+from pipeline.mapping import load_sources
+from pipeline.paths import SOURCES_DIR
+
+
+def _ts(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value if " " in value or "T" in value else value + " 00:00:00")
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+class Crm:
+    def __init__(self) -> None:
+        self.con = duckdb.connect()
+        _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
+        self._records = count(1)
+        self._ids = count(1)
+
+    def _insert(self, entity: str, values: dict, *, source: str = "zoho_crm",
+                file_id: int = 1) -> None:
+        table = ENTITIES[entity].table
+        row = {"source": source, "file_id": file_id, "record_number": next(self._records),
+               **values}
+        columns = ", ".join(row)
+        placeholders = ", ".join("?" for _ in row)
+        self.con.execute(f"insert into {table} ({columns}) values ({placeholders})",
+                         list(row.values()))
+
+    def person(self, user_id: str, name: str | None = None, *, manager: str | None = None,
+               team: str | None = "East", region: str | None = "R1") -> Crm:
+        self._insert("org", {"user_id": user_id, "name": name or user_id.upper(),
+                             "email": f"{user_id}@example.com", "manager_id": manager,
+                             "team": team, "region": region}, source="sales_ops")
+        return self
+
+    def deal(self, deal_id: str, *, owner: str = "r1", stage: str = "Qualification",
+             amount: float | None = 100, created: str = "2026-01-05 09:00:00",
+             close: str = "2026-02-15", modified: str | None = None,
+             loss_reason: str | None = None, name: str | None = None,
+             file_id: int = 1) -> Crm:
+        self._insert("deals", {
+            "deal_id": deal_id, "deal_name": name or f"Deal {deal_id}", "owner_id": owner,
+            "owner_name": owner.upper(), "account_id": "a1", "account_name": "Acme",
+            "amount": amount, "close_date": _day(close), "stage": stage,
+            "loss_reason": loss_reason, "created_at": _ts(created),
+            "modified_at": _ts(modified or created),
+        }, file_id=file_id)
+        return self
+
+    def move(self, deal_id: str, from_stage: str, to_stage: str, at: str) -> Crm:
+        self._insert("deal_stage_history", {
+            "history_id": f"h{next(self._ids)}", "deal_id": deal_id, "from_stage": from_stage,
+            "to_stage": to_stage, "moved_at": _ts(at)})
+        return self
+
+    def call(self, owner: str, at: str) -> Crm:
+        self._insert("calls", {"call_id": f"c{next(self._ids)}", "owner_id": owner,
+                               "started_at": _ts(at)})
+        return self
+
+    def meeting(self, owner: str, at: str) -> Crm:
+        self._insert("meetings", {"meeting_id": f"m{next(self._ids)}", "owner_id": owner,
+                                  "started_at": _ts(at)})
+        return self
+
+    def task(self, owner: str, due: str | None, status: str = "Completed") -> Crm:
+        self._insert("tasks", {"task_id": f"t{next(self._ids)}", "owner_id": owner,
+                               "due_date": _day(due), "status": status})
+        return self
+
+    def target(self, user_id: str, period: str, amount: float) -> Crm:
+        self._insert("targets", {"period": _day(period + "-01"), "user_id": user_id,
+                                 "metric": "won_amount", "target": amount},
+                     source="sales_ops")
+        return self
+
+    def build(self, as_of: str = "2026-03-31", *, window_months: int = 6) -> Crm:
+        build_models(self.con, Config(as_of=date.fromisoformat(as_of),
+                                      funnel_window_months=window_months))
+        return self
+
+    def rows(self, sql: str, params=None) -> list[dict]:
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+    def row(self, sql: str, params=None) -> dict:
+        found = self.rows(sql, params)
+        assert len(found) == 1, f"expected one row, got {found}"
+        return found[0]
+
