@@ -76,6 +76,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     _record_files(con, result.files)
     _check_required_entities(result, config)
     _check_org(con)
+    _check_targets(con)
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
     for file in result.files:
@@ -453,3 +454,26 @@ def _check_org(con) -> None:
     if cycle:
         raise InputRejected("org file", "the chain of managers above this user leads back "
                             "to them", column="user_id", value=cycle[0])
+
+
+def _check_targets(con) -> None:
+    """One target per person, month and metric: two would leave the right one to a guess."""
+    duplicate = row(con, """
+        select
+            targets.user_id,
+            strftime(targets.period, '%Y-%m'),
+            targets.metric,
+            list(files.file_name order by targets.file_id, targets.record_number),
+            list(targets.record_number + 1 order by targets.file_id, targets.record_number)
+        from raw_ops__targets as targets
+        inner join raw_files as files on files.file_id = targets.file_id
+        group by 1, 2, 3
+        having count(*) > 1
+        order by 1, 2, 3
+        limit 1
+    """)
+    if duplicate:
+        user, period, metric, names, lines = duplicate
+        places = ", ".join(f"{name} line {line}" for name, line in zip(names, lines))
+        raise InputRejected(names[1], f"two targets for user {user}, {period}, {metric} "
+                            f"({places})", line=lines[1], column="target")
