@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipeline.config import Config
 
@@ -28,3 +29,14 @@ def row(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     found = row(con, sql, params)
     return found[0] if found else None
+
+
+def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """A table as a pandas frame. A VARCHAR column holding only nulls arrives as object;
+    it is given the string dtype its DuckDB type means, so contracts see the declared type."""
+    relation = con.table(table)
+    data = relation.df()
+    for column, type_ in zip(relation.columns, relation.types):
+        if str(type_) == "VARCHAR" and data[column].dtype == object:
+            data[column] = data[column].astype("str")
+    return data

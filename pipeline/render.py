@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from pipeline import charts, fonts
 from pipeline.config import Config
-from pipeline.db import scalar
+from pipeline.db import frame, scalar
 from pipeline.errors import ValidationFailed
 from pipeline.i18n import Locale
 from pipeline.paths import ASSETS_DIR, TEMPLATES_DIR
@@ -45,6 +45,15 @@ REPORTS = ("performance", "funnel_loss")
 MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "rpt_scope_lost_deals", "rpt_data_freshness", "int_report_periods", "dim_users")
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of a report, written beside it as charts/<report>-<name>.svg."""
+
+    file: str
+    title: str
+    svg: str
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
         raise ValidationFailed(f"the warehouse was built as of {built_as_of}, not "
                                f"{config.as_of.isoformat()}; build it again for this date")
     fonts.font_path()
-    marts = {name: con.table(name).df() for name in MARTS}
+    marts = {name: frame(con, name) for name in MARTS}
     locale = Locale(config.language, config.currency)
     env = environment(locale)
     newest = scalar(con, "select max(newest_record_at) from rpt_data_freshness "
@@ -103,7 +112,9 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
         jobs = []
         for scope, report, context in pages:
             folder = staging / scope.folder
-            folder.mkdir(exist_ok=True)
+            (folder / "charts").mkdir(parents=True, exist_ok=True)
+            for chart in context["charts"].values():
+                (folder / chart.file).write_text(chart.svg, encoding="utf-8")
             html = env.get_template(f"{report}.html").render(context)
             (folder / f"{report}.html").write_text(html, encoding="utf-8")
             jobs.append((html, folder / f"{report}.pdf"))
@@ -142,18 +153,19 @@ def _write_pdfs(jobs: list[tuple[str, Path]], font: Path, workers: int,
 
 
 def write_pdf(html: str, target: Path, font: Path, epoch: int) -> list[str]:
-    """One PDF, set in the run's font, fetching nothing but the project's own files.
+    """One PDF, set in the run's font, fetching nothing but the project's own files and
+    the charts written beside the report.
 
     fontTools stamps the fonts it writes with SOURCE_DATE_EPOCH when set: pinning it to the
     as-of date makes the same inputs give the same bytes.
     """
     os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    fetcher = ProjectFilesOnly([TEMPLATES_DIR, ASSETS_DIR, font.parent])
+    fetcher = ProjectFilesOnly([TEMPLATES_DIR, ASSETS_DIR, font.parent, target.parent / "charts"])
     font_config = FontConfiguration()
     font_face = CSS(string=f'@font-face {{ font-family: "Report Sans"; '
                            f'src: url("{font.as_uri()}"); }}',
                     font_config=font_config, url_fetcher=fetcher)
-    HTML(string=html, base_url=str(TEMPLATES_DIR), url_fetcher=fetcher).write_pdf(
+    HTML(string=html, base_url=str(target.parent) + "/", url_fetcher=fetcher).write_pdf(
         target, stylesheets=[font_face], font_config=font_config)
     return fetcher.refused
 
@@ -179,7 +191,7 @@ def environment(locale: Locale) -> Environment:
     env.filters |= {"money": locale.money, "percent": locale.percent,
                     "points": locale.points, "number": locale.number,
                     "days": lambda value: locale.number(value, 1), "date": locale.date,
-                    "month": locale.month, "svg": Markup}
+                    "month": locale.month}
     return env
 
 
@@ -237,19 +249,21 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
             "total": _one(totals[totals["period_kind"] == kind]),
         } for kind in ("month_to_date", "quarter_to_date")],
         "trend": _records(trend),
-        "attainment_chart": None,
-        "trend_chart": None,
+        "charts": {},
     }
     if len(qtd_reps):
-        context["attainment_chart"] = charts.attainment_chart(
-            [str(n) for n in qtd_reps["owner_name"]], list(qtd_reps["attainment_rate"]),
-            title=locale.text("attainment_chart"), axis=locale.text("attainment_axis"))
+        title = locale.text("attainment_chart")
+        context["charts"]["attainment"] = Chart(
+            "charts/performance-attainment.svg", title, charts.attainment_chart(
+                [str(n) for n in qtd_reps["owner_name"]], list(qtd_reps["attainment_rate"]),
+                title=title, axis=locale.text("attainment_axis")))
     if len(trend):
-        context["trend_chart"] = charts.trend_chart(
-            [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
-            [None if pd.isna(t) else t for t in trend["target_won_amount"]],
-            title=locale.text("trend_heading"),
-            axis=locale.text("trend_axis", currency=locale.currency))
+        title = locale.text("trend_heading")
+        context["charts"]["trend"] = Chart(
+            "charts/performance-trend.svg", title, charts.trend_chart(
+                [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
+                [None if pd.isna(t) else t for t in trend["target_won_amount"]],
+                title=title, axis=locale.text("trend_axis", currency=locale.currency)))
     return context
 
 
@@ -274,12 +288,14 @@ def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
         "window": {kind: {"start": periods.loc[kind, "period_start"],
                           "end": periods.loc[kind, "period_end"]}
                    for kind in ("funnel_current", "funnel_previous")},
-        "funnel_chart": None,
+        "charts": {},
     }
     if len(stages) and stages["deals_reached"].sum() > 0:
-        context["funnel_chart"] = charts.funnel_chart(
-            list(stages["stage"]), [int(v) for v in stages["deals_reached"]],
-            title=locale.text("funnel_chart"), axis=locale.text("funnel_axis"))
+        title = locale.text("funnel_chart")
+        context["charts"]["funnel"] = Chart(
+            "charts/funnel_loss-funnel.svg", title, charts.funnel_chart(
+                list(stages["stage"]), [int(v) for v in stages["deals_reached"]],
+                title=title, axis=locale.text("funnel_axis")))
     return context
 
 

@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from pipeline.build import discover_models
 from pipeline.config import Config
-from pipeline.db import scalar
+from pipeline.db import frame, scalar
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.schemas import SCHEMAS
 
@@ -37,10 +37,10 @@ def validate_marts(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         raise ConfigError(f"tables without a contract in pipeline/schemas: {missing}")
     failures, checked = [], {}
     for name in models:
-        frame = con.table(name).df()
-        checked[name] = len(frame)
+        data = frame(con, name)
+        checked[name] = len(data)
         try:
-            SCHEMAS[name].validate(frame, lazy=True)
+            SCHEMAS[name].validate(data, lazy=True)
         except pa.errors.SchemaErrors as error:
             failures.append(_failure_rows(name, error.failure_cases))
     _write_results(config.validation_dir, failures, checked, build_id)

@@ -178,7 +178,8 @@ class RptScopePerformance(PerformanceColumns):
         keys = ["scope_id", "period_kind", "period_start"]
         owners = df[df["owner_id"].notna()].groupby(keys)[["won_amount", "won_count"]].sum()
         totals = df[df["owner_id"].isna()].set_index(keys)[["won_amount", "won_count"]]
-        joined = totals.join(owners, rsuffix="_owners", how="outer").fillna(0)
+        joined = totals.merge(owners, left_index=True, right_index=True, how="outer",
+                              suffixes=("", "_owners")).fillna(0)
         return bool(((joined["won_amount"] - joined["won_amount_owners"]).abs() < TOLERANCE)
                     .all() and (joined["won_count"] == joined["won_count_owners"]).all())
 

@@ -1,0 +1,91 @@
+"""The command line as ops run it: real processes, real exit codes, messages on stderr."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from tests.test_ingest import sample_rows, write_export
+
+
+def pipeline(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def small_inbox(tmp_path):
+    from tests.test_ingest import SAMPLE_DIR
+    import shutil
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in ("org.csv", "targets.csv"):
+        shutil.copy(SAMPLE_DIR / name, folder / name)
+    header, rows = sample_rows(limit=200)
+    write_export(folder / "Deals.csv", header, rows)
+    return folder
+
+
+def test_a_bad_date_is_a_usage_error():
+    result = pipeline("run", "--as-of", "2026-13-01")
+    assert result.returncode == 2
+    assert "not a date in the form YYYY-MM-DD" in result.stderr
+
+
+def test_an_unknown_setting_is_a_configuration_error(tmp_path):
+    config = tmp_path / "settings.yaml"
+    config.write_text("langauge: en\n", encoding="utf-8")
+    result = pipeline("run", "--config", str(config), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "unknown settings ['langauge']" in result.stderr
+
+
+def test_an_unknown_stage_stops_the_run_with_exit_3(small_inbox, tmp_path):
+    header, rows = sample_rows(limit=200)
+    rows[9][header.index("Stage")] = "Won (verbal)"
+    write_export(small_inbox / "Deals.csv", header, rows)
+    result = pipeline("run", "--inbox", str(small_inbox), "--out", str(tmp_path / "out"),
+                      "--as-of", "2026-11-20")
+    assert result.returncode == 3
+    assert "Deals.csv, line 11: column 'Stage': value 'Won (verbal)': unknown stage" \
+        in result.stderr
+    assert not (tmp_path / "out" / "reports").exists()
+
+
+def test_a_missing_column_stops_the_run_with_exit_3(small_inbox, tmp_path):
+    with (small_inbox / "org.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    with (small_inbox / "org.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([row[:-1] for row in rows])  # drop "region"
+    result = pipeline("ingest", "--inbox", str(small_inbox), "--out", str(tmp_path / "out"))
+    assert result.returncode == 3
+    assert "org.csv, line 1: column 'region': required column missing" in result.stderr
+
+
+def test_a_failed_contract_stops_the_run_with_exit_4_and_writes_the_cases(small_inbox,
+                                                                           tmp_path):
+    out = tmp_path / "out"
+    common = ("--inbox", str(small_inbox), "--out", str(out), "--as-of", "2026-11-20")
+    assert pipeline("ingest", *common).returncode == 0
+    assert pipeline("build", *common).returncode == 0
+    with duckdb.connect(str(out / "warehouse.duckdb")) as con:
+        con.execute("update rpt_rep_performance_monthly set win_rate = 1.25 "
+                    "where owner_id = (select min(owner_id) from rpt_rep_performance_monthly "
+                    "where win_rate is not null)")
+    result = pipeline("validate", *common)
+    assert result.returncode == 4
+    assert "rpt_rep_performance_monthly" in result.stderr
+    with (out / "validation" / "failures.csv").open(encoding="utf-8") as handle:
+        cases = list(csv.DictReader(handle))
+    assert {(c["table"], c["column"], c["check"], c["failure_case"]) for c in cases} >= {
+        ("rpt_rep_performance_monthly", "win_rate", "less_than_or_equal_to(1)", "1.25")}
+    # nothing is rendered from a build that failed its contracts
+    result = pipeline("report", *common)
+    assert result.returncode == 4
+    assert "have not passed validation" in result.stderr
+    assert not (out / "reports").exists()
