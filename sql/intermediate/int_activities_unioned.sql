@@ -20,7 +20,7 @@ tasks as (
 
 ),
 
-unioned as (
+final as (
 
     select
         source,
@@ -65,4 +65,4 @@ unioned as (
 
 )
 
-select * from unioned
+select * from final
