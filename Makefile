@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-.PHONY: help install run ingest marts validate reports test sample clean
+.PHONY: help install run ingest marts validate reports test lint sample clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,6 +45,9 @@ reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validate
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed-test ## Check the Python code with ruff
+	$(PY) -m ruff check pipeline tests
 
 sample: $(VENV)/.installed ## Regenerate data/sample/ with the seeded generator
 	$(PY) -m pipeline.sample --out data/sample

@@ -54,9 +54,9 @@ def trend_chart(months: list[str], won: list[float], target: list[float | None],
     figure, axes = _figure(2.6)
     positions = list(range(len(months)))
     axes.bar(positions, won, color=BAR, width=0.6, label=None)
-    target_points = [(p, t) for p, t in zip(positions, target) if t is not None]
+    target_points = [(p, t) for p, t in zip(positions, target, strict=True) if t is not None]
     if target_points:
-        xs, ys = zip(*target_points)
+        xs, ys = zip(*target_points, strict=True)
         axes.plot(xs, ys, color=TARGET, marker="_", markersize=18, linestyle="none")
     axes.set_xticks(positions, months, rotation=45, ha="right")
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
@@ -70,7 +70,7 @@ def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str
     figure, axes = _figure(0.4 * len(stages) + 1.0)
     positions = list(range(len(stages)))
     axes.barh(positions, reached, color=BAR, height=0.65)
-    for position, value in zip(positions, reached):
+    for position, value in zip(positions, reached, strict=True):
         axes.text(value, position, f" {value:,}", va="center", fontsize=8, color=INK)
     axes.set_yticks(positions, stages)
     axes.invert_yaxis()

@@ -36,7 +36,7 @@ def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
     it is given the string dtype its DuckDB type means, so contracts see the declared type."""
     relation = con.table(table)
     data = relation.df()
-    for column, type_ in zip(relation.columns, relation.types):
+    for column, type_ in zip(relation.columns, relation.types, strict=True):
         if str(type_) == "VARCHAR" and data[column].dtype == object:
             data[column] = data[column].astype("str")
     return data

@@ -180,7 +180,7 @@ def _load_file(con, file: FileResult, sources: dict[str, Source], config: Config
     if good == 0 and not ragged:
         file.status, file.note = "empty", "the file has a header but no rows"
         return
-    column_of = dict(zip(header.columns, names))
+    column_of = dict(zip(header.columns, names, strict=True))
     _parse(con, file, mapping, column_of, ragged, config)
 
 
@@ -474,6 +474,7 @@ def _check_targets(con) -> None:
     """)
     if duplicate:
         user, period, metric, names, lines = duplicate
-        places = ", ".join(f"{name} line {line}" for name, line in zip(names, lines))
+        places = ", ".join(f"{name} line {line}"
+                           for name, line in zip(names, lines, strict=True))
         raise InputRejected(names[1], f"two targets for user {user}, {period}, {metric} "
                             f"({places})", line=lines[1], column="target")

@@ -17,7 +17,7 @@ import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import duckdb
@@ -28,7 +28,7 @@ from markupsafe import Markup
 from pipeline import charts, fonts
 from pipeline.config import Config
 from pipeline.db import frame, scalar
-from pipeline.errors import ValidationFailed
+from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.i18n import Locale
 from pipeline.paths import ASSETS_DIR, TEMPLATES_DIR
 from pipeline.validate import read_state
@@ -88,8 +88,8 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
                                "run `make validate` (or the whole run) first")
     built_as_of = read_state(con, "as_of_date")
     if built_as_of != config.as_of.isoformat():
-        raise ValidationFailed(f"the warehouse was built as of {built_as_of}, not "
-                               f"{config.as_of.isoformat()}; build it again for this date")
+        raise ConfigError(f"the warehouse was built as of {built_as_of}, not "
+                          f"{config.as_of.isoformat()}; build it again for this date")
     fonts.font_path()
     marts = {name: frame(con, name) for name in MARTS}
     locale = Locale(config.language, config.currency)
@@ -138,7 +138,7 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
 
 
 def _epoch(day: date) -> int:
-    return int(datetime.combine(day, time(0), tzinfo=timezone.utc).timestamp())
+    return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
 
 
 def _write_pdfs(jobs: list[tuple[str, Path]], font: Path, workers: int,
@@ -149,7 +149,8 @@ def _write_pdfs(jobs: list[tuple[str, Path]], font: Path, workers: int,
         return [url for task in tasks for url in write_pdf(*task)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [url for refused in pool.map(write_pdf, *zip(*tasks)) for url in refused]
+        results = pool.map(write_pdf, *zip(*tasks, strict=True))
+        return [url for refused in results for url in refused]
 
 
 def write_pdf(html: str, target: Path, font: Path, epoch: int) -> list[str]:

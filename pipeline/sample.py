@@ -12,6 +12,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from pathlib import Path
 
 SEED = 20261120
@@ -32,8 +33,8 @@ WON, LOST, LOST_TO_COMPETITION = "Closed Won", "Closed Lost", "Closed-Lost to Co
 # Zoho renamed "Id. Decision Makers"; history rows before this date keep the old label.
 OLD_LABEL_UNTIL = datetime(2025, 3, 1)
 OLD_LABELS = {"Identify Decision Makers": "Id. Decision Makers"}
-PROBABILITY = dict(zip(OPEN_STAGES, [10, 20, 40, 60, 75, 90])) | {WON: 100, LOST: 0,
-                                                                  LOST_TO_COMPETITION: 0}
+PROBABILITY = {**dict(zip(OPEN_STAGES, [10, 20, 40, 60, 75, 90], strict=True)),
+               WON: 100, LOST: 0, LOST_TO_COMPETITION: 0}
 MEAN_DAYS_IN_STAGE = [9, 13, 16, 11, 18, 14]
 LOSE_CHANCE = [0.20, 0.14, 0.12, 0.09, 0.16, 0.20]
 SKIP_CHANCE = 0.07
@@ -398,16 +399,8 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
             if week < rep.starts:
                 continue
             mine = [d for d in by_owner.get(rep.user_id, []) if d.created_at.date() <= week]
-
-            def related() -> tuple[str, str]:
-                if mine and rng.random() < 0.8:
-                    deal = rng.choice(mine[-12:])
-                    return "zcrm_" + deal.deal_id, deal.name
-                account = rng.choice(accounts)
-                return account["Record Id"], account["Account Name"]
-
-            def when() -> datetime:
-                return business_time(rng, week + timedelta(days=rng.randint(0, 4)))
+            related = partial(related_record, rng, mine, accounts)
+            when = partial(time_in_week, rng, week)
 
             for _ in range(poisson(rng, 3.0 * rep.activity)):
                 at = when()
@@ -456,6 +449,20 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
                 })
         week += timedelta(days=7)
     return calls, tasks, meetings
+
+
+def related_record(rng: random.Random, deals: list[Deal],
+                   accounts: list[dict]) -> tuple[str, str]:
+    """What an activity is about: mostly one of the rep's recent deals, else an account."""
+    if deals and rng.random() < 0.8:
+        deal = rng.choice(deals[-12:])
+        return "zcrm_" + deal.deal_id, deal.name
+    account = rng.choice(accounts)
+    return account["Record Id"], account["Account Name"]
+
+
+def time_in_week(rng: random.Random, week: date) -> datetime:
+    return business_time(rng, week + timedelta(days=rng.randint(0, 4)))
 
 
 def org_rows(people: list[Person]) -> list[dict]:

@@ -102,7 +102,7 @@ class Crm:
     def rows(self, sql: str, params=None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values)) for values in cursor.fetchall()]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
     def row(self, sql: str, params=None) -> dict:
         found = self.rows(sql, params)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from tests.test_ingest import sample_rows, write_export
+from tests.test_ingest import SAMPLE_DIR, sample_rows, write_export
 
 
 def pipeline(*args: str) -> subprocess.CompletedProcess:
@@ -19,9 +20,6 @@ def pipeline(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def small_inbox(tmp_path):
-    from tests.test_ingest import SAMPLE_DIR
-    import shutil
-
     folder = tmp_path / "inbox"
     folder.mkdir()
     for name in ("org.csv", "targets.csv"):

@@ -32,8 +32,8 @@ def failed_checks(name: str, frame: pd.DataFrame) -> set[str]:
 
 
 def test_every_built_table_passes_its_contract(frames):
-    for name, frame in frames.items():
-        SCHEMAS[name].validate(frame, lazy=True)
+    for name, data in frames.items():
+        SCHEMAS[name].validate(data, lazy=True)
 
 
 def test_a_deal_twice_breaks_the_grain(frames):

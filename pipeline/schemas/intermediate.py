@@ -7,12 +7,44 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipeline.schemas._fields import (
-    ACTIVITY_TYPES, amount, count, days, flag, key, moment, order, text)
+    ACTIVITY_TYPES,
+    STATUSES,
+    amount,
+    count,
+    days,
+    flag,
+    key,
+    moment,
+    order,
+    text,
+)
 
 
 class DealGrain(pa.DataFrameModel):
     source: Series[str] = key("The source mapping the deal was loaded with.")
     deal_id: Series[str] = key("CRM deal id.")
+
+
+class IntPipelineStages(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    stage: Series[str] = key("Canonical stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Position in the pipeline; null for lost.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    next_stage_order: Series[pd.Int32Dtype] = order("The next open stage's order; null "
+                                                    "after the last and for closed stages.")
+    is_first_stage: Series[pd.BooleanDtype] = pa.Field(
+        nullable=True, coerce=True, description="The first open stage; null for lost.")
+
+    class Config:
+        name = "int_pipeline_stages"
+        description = "One row per source per canonical stage."
+        unique = ["source", "stage"]
+        strict = True
+
+    @pa.dataframe_check
+    def one_first_stage_per_source(cls, df: pd.DataFrame) -> bool:
+        return bool((df[df["is_first_stage"].fillna(False)].groupby("source").size() == 1)
+                    .all())
 
 
 class IntDealStageVisits(DealGrain):

@@ -7,8 +7,19 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipeline.schemas._fields import (
-    ACTIVITY_TYPES, STATUSES, amount, count, days, flag, key, moment, order, rate, ratio,
-    text)
+    ACTIVITY_TYPES,
+    STATUSES,
+    amount,
+    count,
+    days,
+    flag,
+    key,
+    moment,
+    order,
+    rate,
+    ratio,
+    text,
+)
 
 TOLERANCE = 0.005
 

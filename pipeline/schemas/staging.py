@@ -6,8 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.schemas._fields import (
-    STATUSES, amount, key, moment, order, text)
+from pipeline.schemas._fields import STATUSES, amount, key, moment, order, text
 
 
 class SourceGrain(pa.DataFrameModel):

@@ -21,36 +21,11 @@ visits as (
 
 ),
 
-stages as (
-
-    select * from stg_config__stages
-
-),
-
-open_stage_list as (
-
-    select distinct
-        source,
-        stage,
-        stage_order
-
-    from stages
-
-    where status = 'open'
-
-),
-
 open_stages as (
 
-    select
-        source,
-        stage,
-        stage_order,
-        lead(stage_order) over (
-            partition by source order by stage_order
-        ) as next_stage_order
+    select * from int_pipeline_stages
 
-    from open_stage_list
+    where status = 'open'
 
 ),
 

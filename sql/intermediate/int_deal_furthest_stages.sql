@@ -16,13 +16,7 @@ visits as (
 
 stages as (
 
-    select distinct
-        source,
-        stage,
-        stage_order,
-        status
-
-    from stg_config__stages
+    select * from int_pipeline_stages
 
 ),
 
@@ -46,17 +40,11 @@ reached_orders as (
 
 ),
 
-first_orders as (
+first_stages as (
 
-    select
-        source,
-        min(stage_order) as first_stage_order
+    select * from stages
 
-    from stages
-
-    where status = 'open'
-
-    group by 1
+    where is_first_stage
 
 ),
 
@@ -77,14 +65,14 @@ final as (
             deals.source = reached_orders.source
             and deals.deal_id = reached_orders.deal_id
 
-    left join first_orders
-        on deals.source = first_orders.source
+    left join first_stages
+        on deals.source = first_stages.source
 
     left join stages as furthest
         on
             deals.source = furthest.source
             and furthest.stage_order = coalesce(
-                reached_orders.furthest_stage_order, first_orders.first_stage_order
+                reached_orders.furthest_stage_order, first_stages.stage_order
             )
 
 )

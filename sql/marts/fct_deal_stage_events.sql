@@ -10,13 +10,7 @@ visits as (
 
 stages as (
 
-    select distinct
-        source,
-        stage,
-        stage_order,
-        status
-
-    from stg_config__stages
+    select * from int_pipeline_stages
 
 ),
 
