@@ -1,8 +1,8 @@
 """The canonical model every source is mapped onto: one raw table per entity, typed columns.
 
 A source mapping (pipeline/sources/*.yaml) says which export column feeds which field here.
-`required` fields must be mapped to a column present in the file; `not_null` fields must
-hold a value on every row, or the row is quarantined in raw_rejects.
+`required` fields must be mapped by every mapping of the entity and present in the file;
+`not_null` fields must hold a value on every row, or the row is quarantined in raw_rejects.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ TYPES = {
     "id": "varchar",
     "text": "varchar",
     "stage": "varchar",
+    "status": "varchar",
+    "category": "varchar",
     "decimal": "decimal(18, 2)",
     "integer": "bigint",
     "date": "date",
     "timestamp": "timestamp",
     "month": "date",
     "probability": "double",
+    "boolean": "boolean",
 }
 
 LINEAGE_COLUMNS = {"source": "varchar", "file_id": "integer", "record_number": "bigint"}
@@ -39,53 +42,68 @@ class Entity:
     name: str
     table: str
     fields: tuple[Field, ...]
+    # at least one of these fields must hold a value on each row (an owner by id or name)
+    one_of: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
 
-def _key(name: str, type_: str = "id") -> Field:
-    return Field(name, type_, required=True, not_null=True)
+def _key(name: str) -> Field:
+    return Field(name, "id", required=True, not_null=True)
 
+
+OWNER = (Field("owner_id", "id"), Field("owner_name", "text"))
+ACTIVITY_TYPES = ("call", "meeting", "task")
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in [
     Entity("deals", "raw_crm__deals", (
         _key("deal_id"),
         Field("deal_name", "text", required=True),
-        Field("owner_id", "id", required=True, not_null=True),
-        Field("owner_name", "text"),
+        *OWNER,
         Field("account_id", "id"),
         Field("account_name", "text"),
         Field("amount", "decimal", required=True, minimum=0),
-        Field("close_date", "date", required=True, not_null=True),
+        Field("close_date", "date", required=True),
         Field("stage", "stage", required=True, not_null=True),
+        Field("status", "status"),
         Field("deal_type", "text"),
         Field("probability", "probability"),
+        Field("forecast_category", "text"),
         Field("next_step", "text"),
         Field("lead_source", "text"),
         Field("loss_reason", "text"),
-        Field("created_at", "timestamp", required=True, not_null=True),
-        Field("modified_at", "timestamp", required=True, not_null=True),
-    )),
+        Field("is_deleted", "boolean"),
+        Field("created_at", "timestamp"),
+        Field("modified_at", "timestamp"),
+    ), one_of=("owner_id", "owner_name")),
     Entity("deal_stage_history", "raw_crm__deal_stage_history", (
         _key("history_id"),
         Field("deal_id", "id", required=True, not_null=True),
-        Field("from_stage", "stage", required=True, not_null=True),
+        Field("from_stage", "stage"),
         Field("to_stage", "stage", required=True, not_null=True),
         Field("amount", "decimal", minimum=0),
         Field("close_date", "date"),
         Field("probability", "probability"),
+        Field("forecast_category", "text"),
         Field("stage_duration_days", "integer", minimum=0),
         Field("moved_by_id", "id"),
+        Field("is_deleted", "boolean"),
         Field("moved_at", "timestamp", required=True, not_null=True),
     )),
     Entity("accounts", "raw_crm__accounts", (
         _key("account_id"),
         Field("account_name", "text", required=True),
-        Field("owner_id", "id"),
-        Field("owner_name", "text"),
+        *OWNER,
         Field("account_type", "text"),
         Field("industry", "text"),
+        Field("is_deleted", "boolean"),
+    )),
+    Entity("users", "raw_crm__users", (
+        _key("user_id"),
+        Field("name", "text", required=True),
+        Field("email", "text"),
+        Field("is_active", "boolean"),
     )),
     Entity("calls", "raw_crm__calls", (
         _key("call_id"),
@@ -93,39 +111,48 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("call_type", "text"),
         Field("started_at", "timestamp", required=True, not_null=True),
         Field("duration_seconds", "integer", minimum=0),
-        Field("owner_id", "id", required=True, not_null=True),
-        Field("owner_name", "text"),
+        *OWNER,
         Field("related_id", "id"),
         Field("related_name", "text"),
-    )),
+    ), one_of=("owner_id", "owner_name")),
     Entity("tasks", "raw_crm__tasks", (
         _key("task_id"),
         Field("subject", "text"),
         Field("due_date", "date", required=True),
         Field("status", "text", required=True),
         Field("priority", "text"),
-        Field("owner_id", "id", required=True, not_null=True),
-        Field("owner_name", "text"),
+        *OWNER,
         Field("related_id", "id"),
         Field("related_name", "text"),
-    )),
+        Field("is_deleted", "boolean"),
+    ), one_of=("owner_id", "owner_name")),
     Entity("meetings", "raw_crm__meetings", (
         _key("meeting_id"),
         Field("title", "text"),
         Field("started_at", "timestamp", required=True, not_null=True),
         Field("ended_at", "timestamp"),
-        Field("owner_id", "id", required=True, not_null=True),
-        Field("owner_name", "text"),
+        *OWNER,
         Field("related_id", "id"),
         Field("related_name", "text"),
-    )),
+    ), one_of=("owner_id", "owner_name")),
+    # follow-up logs of CRMs that record every contact in one list (Fxiaoke 跟进记录)
+    Entity("activities", "raw_crm__activities", (
+        _key("activity_id"),
+        Field("activity_type", "category", required=True, not_null=True,
+              allowed=ACTIVITY_TYPES),
+        Field("subject", "text"),
+        Field("started_at", "timestamp", required=True, not_null=True),
+        *OWNER,
+        Field("related_id", "id"),
+        Field("related_name", "text"),
+    ), one_of=("owner_id", "owner_name")),
     Entity("org", "raw_ops__org", (
         _key("user_id"),
         Field("name", "text", required=True, not_null=True),
-        Field("email", "text", required=True),
+        Field("email", "text"),
         Field("manager_id", "id", required=True),
-        Field("team", "text", required=True),
-        Field("region", "text", required=True),
+        Field("team", "text"),
+        Field("region", "text"),
     )),
     Entity("targets", "raw_ops__targets", (
         Field("period", "month", required=True, not_null=True),
@@ -137,3 +164,4 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
 
 # A run cannot make sense of the CRM without these.
 REQUIRED_ENTITIES = ("deals", "org")
+STATUSES = ("open", "won", "lost")

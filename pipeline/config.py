@@ -25,6 +25,8 @@ class Config:
     funnel_window_months: int = 6
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
+    timezone: str = "Asia/Shanghai"
+    settle_seconds: float = 1.0
     threads: int = 2
     memory_limit: str = "3GB"
 
@@ -46,7 +48,7 @@ class Config:
 
 
 FILE_KEYS = {"language", "currency", "funnel_window_months", "reject_threshold",
-             "sources_dirs", "threads", "memory_limit"}
+             "sources_dirs", "timezone", "settle_seconds", "threads", "memory_limit"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -82,6 +84,8 @@ def _checked(config: Config) -> Config:
         raise ConfigError("funnel_window_months must be a whole number of months, at least 1")
     if not 0 <= float(config.reject_threshold) <= 1:
         raise ConfigError("reject_threshold must be a fraction between 0 and 1")
+    if float(config.settle_seconds) < 0:
+        raise ConfigError("settle_seconds must not be negative")
     if not (isinstance(config.threads, int) and config.threads >= 1):
         raise ConfigError("threads must be a positive whole number")
     return config

@@ -4,29 +4,42 @@ A file is recognised by its header row, its columns are matched by name, and eac
 parsed by the type of the canonical field it feeds. A row with a value that does not parse
 goes to raw_rejects with file, line, column, value and reason; the rest of the file loads.
 A file that cannot be read as the export it claims to be is refused (InputRejected, exit 3).
+For every file, rows read = rows loaded + rows rejected; a report's footer lines are
+stripped and counted apart, never loaded.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
+import re
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipeline.canonical import ENTITIES, LINEAGE_COLUMNS, REQUIRED_ENTITIES, TYPES, Field
+from pipeline.canonical import ENTITIES, LINEAGE_COLUMNS, REQUIRED_ENTITIES, TYPES
 from pipeline.config import Config
 from pipeline.db import row, scalar
 from pipeline.errors import InputRejected
 from pipeline.mapping import EntityMapping, Source, load_sources
+from pipeline.parsing import Parser, ident
+from pipeline.readers import (
+    EXCEL_ROW_LIMITS,
+    XLSX_SUFFIXES,
+    Prepared,
+    Record,
+    prepare,
+    scan_records,
+    transcode,
+)
 
 log = logging.getLogger(__name__)
 
-IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
-DELIMITERS = (",", ";", "\t")
+IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download")
+READABLE_SUFFIXES = (".csv", ".txt", *XLSX_SUFFIXES)
 
 
 @dataclass
@@ -35,10 +48,12 @@ class FileResult:
     file_id: int
     mapping: EntityMapping | None = None
     sha256: str = ""
+    encoding: str = ""
     status: str = "loaded"
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
+    footer_lines: int = 0
     note: str = ""
 
 
@@ -48,34 +63,29 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Header:
-    encoding: str
-    delimiter: str
-    columns: tuple[str, ...]
-
-
 def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult:
     """Replace the raw_ tables with what the inbox holds now."""
     sources = load_sources(config.mapping_dirs)
     result = IngestResult()
-    paths = _inbox_files(config.inbox, result)
+    paths = _inbox_files(config, result)
     _create_raw_tables(con, sources)
     seen: dict[str, Path] = {}
-    for file_id, path in enumerate(paths, start=1):
-        file = FileResult(path, file_id, sha256=_sha256(path))
-        result.files.append(file)
-        if file.sha256 in seen:
-            file.status, file.note = "duplicate", f"same content as {seen[file.sha256].name}"
-            result.warnings.append(f"{path.name}: skipped, {file.note}")
-            continue
-        seen[file.sha256] = path
-        _load_file(con, file, sources, config)
-        if file.status == "empty":
-            result.warnings.append(f"{path.name}: skipped, {file.note}")
+    with tempfile.TemporaryDirectory(prefix="ingest-") as workdir:
+        for file_id, path in enumerate(paths, start=1):
+            file = FileResult(path, file_id, sha256=_sha256(path))
+            result.files.append(file)
+            if file.sha256 in seen:
+                file.status, file.note = "duplicate", f"same content as {seen[file.sha256].name}"
+            else:
+                seen[file.sha256] = path
+                _load_file(con, file, sources, config, Path(workdir))
+            if file.status != "loaded" or file.note:
+                result.warnings.append(f"{path.name}: {file.status}, {file.note}"
+                                       if file.status != "loaded" else f"{path.name}: {file.note}")
     _record_files(con, result.files)
     _check_required_entities(result, config)
-    _check_org(con)
+    _add_missing_managers(con, result)
+    _check_org(con, result)
     _check_targets(con)
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
@@ -88,7 +98,8 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     return result
 
 
-def _inbox_files(inbox: Path, result: IngestResult) -> list[Path]:
+def _inbox_files(config: Config, result: IngestResult) -> list[Path]:
+    inbox = config.inbox
     if not inbox.is_dir():
         raise InputRejected(str(inbox), "the inbox folder does not exist")
     paths = []
@@ -98,12 +109,30 @@ def _inbox_files(inbox: Path, result: IngestResult) -> list[Path]:
             continue
         if name.lower().endswith(IN_PROGRESS_SUFFIXES):
             result.warnings.append(f"{name}: skipped, the file is still being written")
-            continue
-        if path.suffix.lower() != ".csv":
-            result.warnings.append(f"{name}: skipped, only .csv exports are read")
-            continue
-        paths.append(path)
-    return paths
+        elif path.suffix.lower() not in READABLE_SUFFIXES:
+            result.warnings.append(f"{name}: skipped, not a .csv, .txt or .xlsx export")
+        else:
+            paths.append(path)
+    return _settled(paths, config.settle_seconds, result)
+
+
+def _settled(paths: list[Path], seconds: float, result: IngestResult) -> list[Path]:
+    """Two looks at each file's size and time; one that changes is still being written."""
+    def look(path: Path) -> tuple[int, int]:
+        stat = path.stat()
+        return stat.st_size, stat.st_mtime_ns
+
+    first = {path: look(path) for path in paths}
+    if seconds:
+        time.sleep(seconds)
+    settled = []
+    for path in paths:
+        if look(path) != first[path]:
+            result.warnings.append(f"{path.name}: skipped, the file is still being written "
+                                   "(it changed while the run looked at it)")
+        else:
+            settled.append(path)
+    return settled
 
 
 def _sha256(path: Path) -> str:
@@ -114,33 +143,27 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_header(path: Path) -> Header:
-    """The header row, its encoding and its delimiter; the header decides what the file is."""
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    if not head.strip():
-        return Header("utf-8", ",", ())
-    encoding = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
-    text = head.decode(encoding, errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    delimiter = max(DELIMITERS, key=first_line.count)
-    row = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    columns = tuple(cell.strip().lstrip("\ufeff") for cell in row)
-    return Header(encoding, delimiter, columns)
-
-
 def match_mapping(path: Path, columns: tuple[str, ...],
                   sources: dict[str, Source]) -> EntityMapping:
     """The mapping whose signature the header carries; the most specific one wins."""
-    present = set(columns)
     candidates = [m for s in sources.values() for m in s.entities.values()]
-    matching = [m for m in candidates if set(m.signature) <= present]
+
+    def present(mapping: EntityMapping) -> set[str]:
+        return {mapping.source.header_key(c) for c in columns}
+
+    matching = [m for m in candidates
+                if {m.source.header_key(c) for c in m.signature} <= present(m)]
     if not matching:
-        closest = max(candidates, key=lambda m: len(set(m.columns.values()) & present))
-        lacking = [c for c in closest.signature if c not in present]
+        def overlap(m: EntityMapping) -> int:
+            wanted = {m.source.header_key(c) for col in m.columns.values() for c in col.sources}
+            return len(wanted & present(m))
+
+        closest = max(candidates, key=overlap)
+        lacking = [c for c in closest.signature
+                   if closest.source.header_key(c) not in present(closest)]
         raise InputRejected(
-            path.name, f"the header matches no known export; closest is {closest.title}, "
-            f"which also needs {lacking}", line=1)
+            path.name, f"the header matches no known export; closest is {closest.title} "
+            f"({closest.source.path.name}), which also needs {lacking}", line=1)
     matching.sort(key=lambda m: len(m.signature), reverse=True)
     if len(matching) > 1 and len(matching[0].signature) == len(matching[1].signature):
         raise InputRejected(path.name, "the header matches more than one export: "
@@ -148,134 +171,261 @@ def match_mapping(path: Path, columns: tuple[str, ...],
     return matching[0]
 
 
-def _load_file(con, file: FileResult, sources: dict[str, Source], config: Config) -> None:
-    header = read_header(file.path)
-    if not header.columns:
-        file.status, file.note = "empty", "the file is empty"
+@dataclass
+class LoadedFile:
+    """One file being loaded: its facts, its mapping, and its records when they are needed."""
+
+    file: FileResult
+    prepared: Prepared
+    mapping: EntityMapping
+    names: list[str]
+    _records: list[Record] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.file.path.name
+
+    def records(self) -> list[Record]:
+        if self._records is None:
+            self._records = scan_records(self.prepared)
+        return self._records
+
+    def line_of(self, ordinal: int) -> int:
+        records = self.records()
+        return records[ordinal - 1].line if 0 < ordinal <= len(records) else ordinal + 1
+
+
+def _load_file(con, file: FileResult, sources: dict[str, Source], config: Config,
+               workdir: Path) -> None:
+    signatures = [m.signature for s in sources.values() for m in s.entities.values()]
+    encodings = {e for s in sources.values() for e in s.encodings}
+    prepared = prepare(file.path, workdir, signatures, encodings, str.casefold)
+    file.encoding = prepared.encoding
+    if not any(prepared.header):
+        file.status, file.note = "skipped", "the file is empty"
         return
-    mapping = match_mapping(file.path, header.columns, sources)
+    mapping = match_mapping(file.path, prepared.header, sources)
     file.mapping = mapping
-    _check_columns(file.path, header, mapping)
-    names = _unique_names(header.columns)
-    try:
-        con.execute(
-            "create or replace temp table _load as select * from read_csv($path, "
-            "header = true, auto_detect = false, delim = $delim, quote = '\"', "
-            "escape = '\"', columns = $columns, store_rejects = true, "
-            "rejects_table = '_load_rejects', rejects_scan = '_load_scans')",
-            {"path": str(file.path), "delim": header.delimiter,
-             "columns": {name: "VARCHAR" for name in names}})
-    except duckdb.Error as error:
-        raise InputRejected(file.path.name, f"cannot be read as CSV: {error}") from error
-    ragged = con.execute(
-        "select line - 1, first(error_type order by column_idx), "
-        "first(error_message order by column_idx), trim(first(csv_line), chr(13) || chr(10)) "
-        "from _load_rejects group by line order by line").fetchall()
-    con.execute("drop table _load_rejects; drop table _load_scans")
-    encoding_errors = [r for r in ragged if r[1] == "INVALID ENCODING"]
-    if encoding_errors:
-        raise InputRejected(file.path.name, "bytes that are not valid UTF-8",
-                            line=encoding_errors[0][0] + 1)
-    good = scalar(con, "select count(*) from _load")
-    if good == 0 and not ragged:
-        file.status, file.note = "empty", "the file has a header but no rows"
+    if prepared.encoding not in ("utf-8", "utf-8-sig", "utf-16", "xlsx") \
+            and prepared.encoding not in mapping.source.encodings:
+        raise InputRejected(file.path.name, f"the file is in {prepared.encoding}, which the "
+                            f"mapping {mapping.source.path.name} does not declare")
+    loaded = LoadedFile(file, prepared, mapping, _unique_names(prepared.header))
+    columns = _resolve_columns(loaded)
+    ragged = _read_into_load(con, loaded, workdir)
+    if ragged is None:
         return
-    column_of = dict(zip(header.columns, names, strict=True))
-    _parse(con, file, mapping, column_of, ragged, config)
-
-
-def _check_columns(path: Path, header: Header, mapping: EntityMapping) -> None:
-    present = set(header.columns)
-    for f in mapping.entity.fields:
-        column = mapping.columns.get(f.name)
-        if column is not None and column not in present and f.required:
-            raise InputRejected(path.name, f"required column missing for {mapping.title}",
-                                line=1, column=column)
-    counts: dict[str, int] = {}
-    for column in header.columns:
-        counts[column] = counts.get(column, 0) + 1
-    for column in mapping.columns.values():
-        if counts.get(column, 0) > 1:
-            raise InputRejected(path.name, "the header has this column more than once, so "
-                                "which one to read is ambiguous", line=1, column=column)
+    ragged = _strip_footer(con, loaded, ragged)
+    _excel_limit(con, loaded, ragged)
+    _parse(con, loaded, columns, ragged, config)
 
 
 def _unique_names(columns: tuple[str, ...]) -> list[str]:
     names, seen = [], set()
     for index, column in enumerate(columns, start=1):
         name = column or f"column_{index}"
-        while name in seen:
+        while name.casefold() in seen:
             name = f"{name} ({index})"
-        seen.add(name)
+        seen.add(name.casefold())
         names.append(name)
     return names
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _resolve_columns(loaded: LoadedFile) -> dict[str, str]:
+    """Export column (as the mapping names it) -> the DuckDB column holding it."""
+    mapping, header = loaded.mapping, loaded.prepared.header
+    key = mapping.source.header_key
+    positions: dict[str, list[int]] = {}
+    for index, column in enumerate(header):
+        positions.setdefault(key(column), []).append(index)
+    wanted = [(f, c, name) for f, c in mapping.columns.items() for name in c.sources]
+    if mapping.status:
+        rule = mapping.status
+        wanted += [("status", None, name) for name in (rule.column, rule.closed, rule.won)
+                   if name]
+    resolved: dict[str, str] = {}
+    for _, column, name in wanted:
+        found = positions.get(key(name), [])
+        occurrence = column.occurrence if column else None
+        line = loaded.prepared.skip + 1
+        if not found:
+            if column is not None and column.optional:
+                continue
+            raise InputRejected(loaded.name, f"required column missing for {mapping.title}",
+                                line=line, column=name)
+        if len(found) > 1 and occurrence is None:
+            raise InputRejected(loaded.name, "the header has this column more than once and "
+                                "the mapping does not say which to read (occurrence:)",
+                                line=line, column=name)
+        if (occurrence or 1) > len(found):
+            raise InputRejected(loaded.name, f"the mapping reads occurrence {occurrence} of "
+                                f"this column, the header has {len(found)}",
+                                line=line, column=name)
+        occurrence = occurrence or 1
+        resolved[name] = loaded.names[found[occurrence - 1]]
+    return resolved
 
 
-def _parse(con, file: FileResult, mapping: EntityMapping, column_of: dict[str, str],
-           ragged: list[tuple], config: Config) -> None:
-    source, entity = mapping.source, mapping.entity
-    params: dict[str, object] = {}
-    exprs, errors, checked = [], [], []
+def _read_into_load(con, loaded: LoadedFile, workdir: Path) -> list[Record] | None:
+    """DuckDB reads the file into _load; returns the records it could not split into the
+    header's columns (ragged rows), or None when the file holds no rows."""
+    prepared = loaded.prepared
+    try:
+        con.execute(
+            "create or replace temp table _load as select * from read_csv($path, "
+            "header = true, skip = $skip, auto_detect = false, delim = $delim, quote = '\"', "
+            "escape = '\"', columns = $columns, store_rejects = true, "
+            "rejects_table = '_load_rejects', rejects_scan = '_load_scans')",
+            {"path": str(prepared.path), "skip": prepared.skip, "delim": prepared.delimiter,
+             "columns": {name: "VARCHAR" for name in loaded.names}})
+    except duckdb.Error as error:
+        raise InputRejected(loaded.name, f"cannot be read as CSV: {error}") from error
+    rejected_lines = [r[0] for r in con.execute(
+        "select line, bool_or(error_type = 'INVALID ENCODING') from _load_rejects "
+        "group by line order by line").fetchall()]
+    bad_encoding = row(con, "select min(line) from _load_rejects "
+                            "where error_type = 'INVALID ENCODING'")[0]
+    con.execute("drop table _load_rejects; drop table _load_scans")
+    if bad_encoding is not None:
+        if "gb18030" in loaded.mapping.source.encodings and prepared.encoding == "utf-8":
+            loaded.prepared = Prepared(prepared.original, transcode(
+                prepared.original, "gb18030", workdir), "gb18030", prepared.delimiter,
+                prepared.header, prepared.skip)
+            loaded.file.encoding = "gb18030"
+            loaded._records = None
+            return _read_into_load(con, loaded, workdir)
+        by_duckdb_line = {r.duckdb_line: r for r in loaded.records()}
+        record = by_duckdb_line.get(bad_encoding)
+        raise InputRejected(loaded.name, "bytes that are not valid UTF-8",
+                            line=record.line if record else None)
+    good = scalar(con, "select count(*) from _load")
+    if good == 0 and not rejected_lines:
+        loaded.file.status, loaded.file.note = "skipped", "the file has a header but no rows"
+        return None
+    if not rejected_lines:
+        return []
+    by_duckdb_line = {r.duckdb_line: r for r in loaded.records()}
+    return [by_duckdb_line[line] for line in rejected_lines if line in by_duckdb_line]
+
+
+def _strip_footer(con, loaded: LoadedFile, ragged: list[Record]) -> list[Record]:
+    """A report's footer (totals, confidentiality, copyright) is cut off, never loaded."""
+    patterns = [re.compile(p) for p in loaded.mapping.source.footer]
+    if not patterns:
+        return ragged
+    first_column = ident(loaded.names[0])
+    hints = scalar(con, f"select count(*) from _load where regexp_matches("
+                        f"coalesce({first_column}, ''), $pattern)",
+                   {"pattern": "|".join(f"(?:{p.pattern})" for p in patterns)})
+    if not hints and not any(_is_footer(r, patterns) for r in ragged):
+        return ragged
+    records = loaded.records()
+    start = next(r.ordinal for r in records if _is_footer(r, patterns))
+    tail = records[start - 1:]
+    for record in tail:
+        if not (_is_footer(record, patterns) or sum(1 for c in record.fields if c.strip()) <= 1):
+            raise InputRejected(loaded.name, "a data row after the report's footer",
+                                line=record.line, value=record.fields[0][:80])
+    ragged_ordinals = {r.ordinal for r in ragged}
+    good_before = start - 1 - sum(1 for o in ragged_ordinals if o < start)
+    con.execute("delete from _load where rowid >= $first", {"first": good_before})
+    loaded.file.footer_lines = len(tail)
+    return [r for r in ragged if r.ordinal < start]
+
+
+def _is_footer(record: Record, patterns: list[re.Pattern]) -> bool:
+    first = next((c.strip() for c in record.fields if c.strip()), "")
+    return any(p.search(first) for p in patterns)
+
+
+def _excel_limit(con, loaded: LoadedFile, ragged: list[Record]) -> None:
+    rows = scalar(con, "select count(*) from _load") + len(ragged) + loaded.file.footer_lines
+    if rows + 1 + loaded.prepared.skip in EXCEL_ROW_LIMITS:
+        loaded.file.note = (f"possibly truncated: {rows + 1 + loaded.prepared.skip:,} lines is "
+                            "exactly Excel's row limit")
+
+
+def _parse(con, loaded: LoadedFile, columns: dict[str, str], ragged: list[Record],
+           config: Config) -> None:
+    mapping, entity, file = loaded.mapping, loaded.mapping.entity, loaded.file
+    parser = Parser(mapping, config.timezone, loaded.prepared.sheet_rows is not None)
+    exprs, errors, checked, values = [], [], [], {}
     for f in entity.fields:
         column = mapping.columns.get(f.name)
-        if column is None or column not in column_of:
+        if f.name == "status" and mapping.status:
+            parsed = parser.status(mapping.status, columns)
+            source_column = mapping.status.column or mapping.status.won
+        elif column is None or not all(c in columns for c in column.sources):
             exprs.append(f"null::{TYPES[f.type]} as {f.name}")
             continue
-        raw = f"nullif(trim({_ident(column_of[column])}), '')"
-        value, rules = _typed(f, raw, source, params)
-        exprs.append(f"{value} as {f.name}")
-        if rules:
-            whens = []
-            for i, (condition, reason) in enumerate(rules):
-                params[f"reason_{f.name}_{i}"] = reason
-                whens.append(f"when {condition} then $reason_{f.name}_{i}")
-            errors.append(f"case {' '.join(whens)} end as _error_{f.name}")
-            checked.append((f, column))
-    bad = " or ".join(f"_error_{f.name} is not null" for f, _ in checked) or "false"
+        else:
+            parsed = parser.field(f, column, columns)
+            source_column = column.sources[0]
+        exprs.append(f"{parsed.value} as {f.name}")
+        values[f.name] = parsed.value
+        if parsed.rules:
+            whens = " ".join(f"when {cond} then {parser.bind(reason)}"
+                             for cond, reason in parsed.rules)
+            errors.append(f"case {whens} end as {ident('_error_' + f.name)}")
+            checked.append((f.name, source_column))
+    if entity.one_of:
+        present = [f for f in entity.one_of if f in values]
+        condition = " and ".join(f"({values[f]}) is null" for f in present)
+        checked.append(("one_of", columns.get(mapping.columns[present[0]].sources[0])))
+        errors.append(f"case when {condition} then "
+                      f"{parser.bind('an owner is required (an id or a name)')} end "
+                      "as _error_one_of")
     con.execute(
-        "create or replace temp table _parsed as select *, " + bad + " as _bad from ("
-        f"select rowid as _row, {', '.join(exprs + errors)} from _load)", params)
+        "create or replace temp table _parsed as select rowid as _row, "
+        f"{', '.join(exprs + errors)} from _load", parser.params)
+    _refuse_unknown_values(con, loaded, columns)
+    if entity.name == "deals":
+        _reject_closed_without_date(con, loaded)
+        checked.append(("closed_without_date", columns.get(
+            mapping.columns["close_date"].sources[0])))
 
-    ragged_records = [r[0] for r in ragged]
-    _check_stages(con, file, mapping, ragged_records)
     rejects = []
-    for f, column in checked:
+    for name, column in checked:
+        error_column = ident(f"_error_{name}")
+        value = f"_load.{ident(column)}" if column else "null"
         rows = con.execute(
-            f"select _parsed._row, _load.{_ident(column_of[column])}, _error_{f.name} from _parsed "
-            f"inner join _load on _load.rowid = _parsed._row where _error_{f.name} is not null "
-            "order by 1").fetchall()
-        rejects += [(row, column, value, reason) for row, value, reason in rows]
-    record_of = _record_numbers(ragged_records)
-    rejected_records = {record_of(row) for row, *_ in rejects} | set(ragged_records)
-    total = scalar(con, "select count(*) from _load") + len(ragged_records)
-    lines = _physical_lines(file.path, sorted(rejected_records), total)
-    reject_rows = [(file.file_id, file.path.name, lines[r], r, None, text[:500], reason)
-                   for r, _, reason, text in ragged]
-    reject_rows += [(file.file_id, file.path.name, lines[record_of(row)], record_of(row),
-                     column, value, reason) for row, column, value, reason in rejects]
+            f"select _parsed._row, {value}, {error_column} from _parsed "
+            f"inner join _load on _load.rowid = _parsed._row "
+            f"where {error_column} is not null order by 1").fetchall()
+        rejects += [(r, column, v, reason) for r, v, reason in rows]
+    record_of = _record_numbers([r.ordinal for r in ragged])
+    reject_rows = [(file.file_id, file.path.name, r.line, r.ordinal, None,
+                    loaded.prepared.delimiter.join(r.fields)[:500],
+                    f"{len(r.fields)} fields where the header has {len(loaded.names)}")
+                   for r in ragged]
+    for position, column, value, reason in rejects:
+        ordinal = record_of(position)
+        reject_rows.append((file.file_id, file.path.name, loaded.line_of(ordinal), ordinal,
+                            column, value, reason))
     if reject_rows:
         con.executemany("insert into raw_rejects values (?, ?, ?, ?, ?, ?, ?)", reject_rows)
 
+    bad = " or ".join(f"{ident('_error_' + name)} is not null" for name, _ in checked) \
+        or "false"
     record_sql = "_row + 1"
-    if ragged_records:
-        shifts = [r - i for i, r in enumerate(ragged_records, start=1)]
+    if ragged:
+        shifts = [r.ordinal - i for i, r in enumerate(ragged, start=1)]
         con.execute("create or replace temp table _shifts as select unnest($s) as shift",
                     {"s": shifts})
         record_sql = "_row + 1 + (select count(*) from _shifts where shift <= _row)"
     names = ", ".join(f.name for f in entity.fields)
     con.execute(
         f"insert into {entity.table} ({', '.join(LINEAGE_COLUMNS)}, {names}) "
-        f"select $source, $file_id, {record_sql}, {names} from _parsed where not _bad",
-        {"source": source.name, "file_id": file.file_id})
+        f"select $source, $file_id, {record_sql}, {names} from _parsed where not ({bad})",
+        {"source": mapping.source.name, "file_id": file.file_id})
 
-    file.rows_rejected = len(rejected_records)
-    file.rows_loaded = scalar(con, "select count(*) from _parsed where not _bad")
-    file.rows_read = file.rows_loaded + file.rows_rejected
-    rate = file.rows_rejected / file.rows_read
+    file.rows_rejected = len({o for o in (r[3] for r in reject_rows)})
+    file.rows_loaded = scalar(con, f"select count(*) from _parsed where not ({bad})")
+    file.rows_read = scalar(con, "select count(*) from _parsed") + len(ragged)
+    if file.rows_read != file.rows_loaded + file.rows_rejected:
+        raise AssertionError(f"{file.path.name}: {file.rows_read} rows read, "
+                             f"{file.rows_loaded} loaded, {file.rows_rejected} rejected")
+    rate = file.rows_rejected / file.rows_read if file.rows_read else 0
     if rate > config.reject_threshold:
         first = min(reject_rows, key=lambda r: r[2])
         raise InputRejected(
@@ -284,103 +434,76 @@ def _parse(con, file: FileResult, mapping: EntityMapping, column_of: dict[str, s
             f"the first: {first[6]}", line=first[2], column=first[4], value=first[5])
 
 
-def _typed(f: Field, raw: str, source: Source, params: dict) -> tuple[str, list[tuple[str, str]]]:
-    """The SQL that parses one value, and the (condition, reason) rules that reject it."""
-    formats = source.formats
-    rules: list[tuple[str, str]] = []
-    if f.not_null:
-        rules.append((f"{raw} is null", "a value is required"))
-    if f.type == "id":
-        params["id_prefix"] = source.id_prefix
-        value = (f"case when starts_with({raw}, $id_prefix) "
-                 f"then substr({raw}, length($id_prefix) + 1) else {raw} end")
-    elif f.type in ("text", "stage"):
-        value = raw
-    elif f.type == "decimal":
-        value = f"try_cast({raw} as decimal(18, 2))"
-        rules.append((f"{raw} is not null and {value} is null", "not a number"))
-    elif f.type == "integer":
-        value = (f"case when regexp_full_match({raw}, '[+-]?[0-9]+') "
-                 f"then try_cast({raw} as bigint) end")
-        rules.append((f"{raw} is not null and {value} is null", "not a whole number"))
-    elif f.type in ("date", "timestamp", "month"):
-        params[f"format_{f.type}"] = formats[f.type]
-        value = f"try_strptime({raw}, $format_{f.type})"
-        if f.type != "timestamp":
-            value = f"{value}::date"
-        rules.append((f"{raw} is not null and {value} is null",
-                      f"not a {f.type} in the format {formats[f.type]}"))
-    elif f.type == "probability":
-        scale = 100 if formats.get("probability", "percent") == "percent" else 1
-        value = f"try_cast({raw} as double) / {scale}"
-        rules.append((f"{raw} is not null and ({value} is null or {value} not between 0 and 1)",
-                      f"not a probability between 0 and {scale}"))
-    else:
-        raise AssertionError(f"no parser for type {f.type}")
-    if f.minimum is not None:
-        rules.append((f"{value} < {int(f.minimum)}", f"below {f.minimum}"))
-    if f.allowed:
-        params[f"allowed_{f.name}"] = list(f.allowed)
-        rules.append((f"not list_contains($allowed_{f.name}, {value})",
-                      f"not one of {', '.join(f.allowed)}"))
-    return value, rules
-
-
-def _check_stages(con, file: FileResult, mapping: EntityMapping,
-                  ragged_records: list[int]) -> None:
-    known = list(mapping.source.stage_labels())
+def _refuse_unknown_values(con, loaded: LoadedFile, columns: dict[str, str]) -> None:
+    """A stage, status or category the mapping does not know refuses the file: loading it
+    would mean guessing where it sits in the pipeline."""
+    mapping = loaded.mapping
+    checks = []
     for f in mapping.entity.fields:
-        if f.type != "stage" or f.name not in mapping.columns:
+        column = mapping.columns.get(f.name)
+        if column is None or column.derive or column.name not in columns:
             continue
+        if f.type == "stage":
+            checks.append((f.name, column.name, list(mapping.source.stage_labels()),
+                           f"unknown stage; add it to the stages of {mapping.source.path.name}"))
+        elif f.type == "category":
+            values = mapping.values.get(f.name, {})
+            if "default" not in values:
+                checks.append((f.name, column.name, list(f.allowed),
+                               f"unknown {f.name}; map it under values: in "
+                               f"{mapping.source.path.name}"))
+    for name, column, known, reason in checks:
         unknown = con.execute(
-            f"select {f.name}, min(_row) from _parsed where {f.name} is not null "
-            f"and not list_contains($known, {f.name}) group by 1 order by 2",
-            {"known": known}).fetchall()
+            f"select _load.{ident(columns[column])}, min(_parsed._row) from _parsed "
+            f"inner join _load on _load.rowid = _parsed._row "
+            f"where _parsed.{name} is not null and not list_contains($known, _parsed.{name}) "
+            "group by 1 order by 2", {"known": known}).fetchall()
         if unknown:
-            value, row = unknown[0]
-            record = _record_numbers(ragged_records)(row)
-            line = _physical_lines(file.path, [record], None)[record]
-            others = f" (and {len(unknown) - 1} more unknown stages)" if len(unknown) > 1 else ""
-            raise InputRejected(
-                file.path.name, f"unknown stage{others}; add it to the stages of "
-                f"{mapping.source.path.name}. Known: {', '.join(known)}",
-                line=line, column=mapping.columns[f.name], value=value)
+            _refuse_value(loaded, unknown, column, f"{reason}. Known: {', '.join(known)}")
+    if mapping.status and mapping.status.column:
+        column = mapping.status.column
+        unknown = con.execute(
+            f"select _load.{ident(columns[column])}, min(_parsed._row) from _parsed "
+            f"inner join _load on _load.rowid = _parsed._row "
+            f"where _parsed.status is null and nullif(trim(_load.{ident(columns[column])}), '') "
+            "is not null group by 1 order by 2").fetchall()
+        if unknown:
+            _refuse_value(loaded, unknown, column, "unknown status value; map it under "
+                          f"status: values: in {mapping.source.path.name}")
 
 
-def _record_numbers(ragged_records: list[int]):
-    """Maps a loaded row's position to its record number among all data records in the file."""
-    shifts = [r - i for i, r in enumerate(ragged_records, start=1)]
+def _refuse_value(loaded: LoadedFile, unknown: list[tuple], column: str, reason: str) -> None:
+    value, position = unknown[0]
+    others = f" ({len(unknown) - 1} more unknown values)" if len(unknown) > 1 else ""
+    ragged = [r.ordinal for r in loaded.records()
+              if len(r.fields) != len(loaded.names)]
+    ordinal = _record_numbers(ragged)(position)
+    raise InputRejected(loaded.name, reason + others, line=loaded.line_of(ordinal),
+                        column=column, value=value)
 
-    def record_of(row: int) -> int:
-        return row + 1 + sum(1 for s in shifts if s <= row)
+
+def _reject_closed_without_date(con, loaded: LoadedFile) -> None:
+    """A won or lost deal needs a close date: it decides the month the result counts in."""
+    stages = loaded.mapping.source.stage_labels()
+    labels = list(stages)
+    statuses = [stages[label].status for label in labels]
+    con.execute(
+        "alter table _parsed add column _error_closed_without_date varchar; "
+        "update _parsed set _error_closed_without_date = $reason "
+        "where close_date is null and _error_close_date is null and coalesce(status, "
+        "($statuses)[list_position($labels, stage)]) in ('won', 'lost')",
+        {"reason": "a won or lost deal needs a close date", "labels": labels,
+         "statuses": statuses})
+
+
+def _record_numbers(ragged_ordinals: list[int]):
+    """Maps a loaded row's position to its record number among all data records."""
+    shifts = [r - i for i, r in enumerate(sorted(ragged_ordinals), start=1)]
+
+    def record_of(position: int) -> int:
+        return position + 1 + sum(1 for s in shifts if s <= position)
 
     return record_of
-
-
-def _physical_lines(path: Path, records: list[int], total_records: int | None) -> dict[int, int]:
-    """The line each data record starts on; records span several lines when quoted newlines."""
-    if not records:
-        return {}
-    with path.open("rb") as handle:
-        newline_count, last = 0, b""
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            newline_count, last = newline_count + chunk.count(b"\n"), chunk[-1:]
-    if last != b"\n":
-        newline_count += 1
-    if total_records is not None and newline_count == total_records + 1:
-        return {r: r + 1 for r in records}
-    wanted, lines = set(records), {}
-    with path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=read_header(path).delimiter)
-        next(reader, None)
-        start = reader.line_num + 1
-        for record, _ in enumerate(reader, start=1):
-            if record in wanted:
-                lines[record] = start
-                if len(lines) == len(wanted):
-                    break
-            start = reader.line_num + 1
-    return {r: lines.get(r, r + 1) for r in records}
 
 
 def _create_raw_tables(con, sources: dict[str, Source]) -> None:
@@ -394,8 +517,9 @@ def _create_raw_tables(con, sources: dict[str, Source]) -> None:
         "reason varchar)")
     con.execute(
         "create or replace table raw_files (file_id integer, file_name varchar, "
-        "sha256 varchar, source varchar, entity varchar, status varchar, rows_read bigint, "
-        "rows_loaded bigint, rows_rejected bigint, note varchar)")
+        "sha256 varchar, source varchar, entity varchar, encoding varchar, status varchar, "
+        "rows_read bigint, rows_loaded bigint, rows_rejected bigint, footer_lines bigint, "
+        "note varchar)")
     con.execute(
         "create or replace table raw_config__stages (source varchar, label varchar, "
         "stage varchar, stage_order integer, status varchar)")
@@ -407,10 +531,11 @@ def _create_raw_tables(con, sources: dict[str, Source]) -> None:
 
 def _record_files(con, files: list[FileResult]) -> None:
     rows = [(f.file_id, f.path.name, f.sha256, f.mapping.source.name if f.mapping else None,
-             f.mapping.entity.name if f.mapping else None, f.status, f.rows_read,
-             f.rows_loaded, f.rows_rejected, f.note) for f in files]
+             f.mapping.entity.name if f.mapping else None, f.encoding, f.status, f.rows_read,
+             f.rows_loaded, f.rows_rejected, f.footer_lines, f.note) for f in files]
     if rows:
-        con.executemany("insert into raw_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into raw_files values "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _check_required_entities(result: IngestResult, config: Config) -> None:
@@ -420,7 +545,19 @@ def _check_required_entities(result: IngestResult, config: Config) -> None:
             raise InputRejected(str(config.inbox), f"no {name} export found in the inbox")
 
 
-def _check_org(con) -> None:
+def _add_missing_managers(con, result: IngestResult) -> None:
+    """Team lists that name managers without a row of their own (the mapping says so)."""
+    for file in result.files:
+        if file.status == "loaded" and file.mapping.add_missing_managers:
+            con.execute(
+                "insert into raw_ops__org (source, file_id, user_id, name, manager_id) "
+                "select distinct $source, $file_id, manager_id, manager_id, null "
+                "from raw_ops__org where file_id = $file_id and manager_id is not null "
+                "and manager_id not in (select user_id from raw_ops__org)",
+                {"source": file.mapping.source.name, "file_id": file.file_id})
+
+
+def _check_org(con, result: IngestResult) -> None:
     """The org files must form a tree: each user once, every manager a user, no loops."""
     org = ("(select org.*, files.file_name from raw_ops__org as org "
            "inner join raw_files as files on files.file_id = org.file_id)")
@@ -454,6 +591,12 @@ def _check_org(con) -> None:
     if cycle:
         raise InputRejected("org file", "the chain of managers above this user leads back "
                             "to them", column="user_id", value=cycle[0])
+    shared = con.execute("select name, list(user_id order by user_id) from raw_ops__org "
+                         "group by 1 having count(*) > 1 order by 1").fetchall()
+    for name, users in shared:
+        result.warnings.append(f"org: {len(users)} people are named {name!r} ({', '.join(users)});"
+                               " CRM records that give an owner only by this name stay "
+                               "unassigned")
 
 
 def _check_targets(con) -> None:

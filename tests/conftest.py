@@ -34,7 +34,7 @@ def inbox(tmp_path) -> Path:
 def sample_run(tmp_path_factory):
     """The whole pipeline on data/sample, once per test session."""
     out = tmp_path_factory.mktemp("sample_run")
-    config = load_config(inbox=SAMPLE_DIR, out=out, as_of=AS_OF)
+    config = load_config(inbox=SAMPLE_DIR, out=out, as_of=AS_OF, settle_seconds=0)
     run(config)
     return config
 

@@ -51,7 +51,7 @@ def small_inbox(tmp_path) -> Path:
 
 def ingest(inbox: Path, **settings):
     con = duckdb.connect()
-    result = load_exports(con, load_config(inbox=inbox, **settings))
+    result = load_exports(con, load_config(inbox=inbox, settle_seconds=0, **settings))
     return con, result
 
 
@@ -185,11 +185,16 @@ def test_too_many_rejects_refuse_the_file(small_inbox):
 
 def test_a_required_value_that_is_empty_is_rejected(small_inbox):
     header, rows = sample_rows()
-    rows[1][column(header, "Deal Owner.id")] = ""
+    rows[1][column(header, "Deal Owner.id")] = ""  # the owner's name alone is enough
+    rows[2][column(header, "Deal Owner.id")] = ""
+    rows[2][column(header, "Deal Owner")] = ""
+    rows[3][column(header, "Stage")] = ""
     write_export(small_inbox / "Deals.csv", header, rows)
     con, _ = ingest(small_inbox, reject_threshold=0.5)
-    assert con.execute("select line, column_name, reason from raw_rejects").fetchall() == [
-        (3, "Deal Owner.id", "a value is required")]
+    assert con.execute("select line, column_name, reason from raw_rejects "
+                       "order by line").fetchall() == [
+        (4, "Deal Owner.id", "an owner is required (an id or a name)"),
+        (5, "Stage", "a value is required")]
 
 
 def test_the_same_file_dropped_twice_loads_once(small_inbox):

@@ -50,7 +50,8 @@ class IntPipelineStages(pa.DataFrameModel):
 class IntDealStageVisits(DealGrain):
     stage: Series[str] = key("Canonical stage.")
     visit_number: Series[int] = pa.Field(ge=1, description="1 for the deal's first stay.")
-    entered_at: Series[pd.Timestamp] = moment("When the stay began.")
+    entered_at: Series[pd.Timestamp] = moment("When the stay began; null when the CRM gives "
+                                              "no creation time.", nullable=True)
     left_at: Series[pd.Timestamp] = moment("When it ended; null for the current stay.",
                                            nullable=True)
 
@@ -65,6 +66,60 @@ class IntDealStageVisits(DealGrain):
         current = df[df["left_at"].isna()].groupby(["source", "deal_id"]).size()
         return bool((current == 1).all()) and len(current) == df[["source", "deal_id"]] \
             .drop_duplicates().shape[0]
+
+
+class IntOwnerAliases(pa.DataFrameModel):
+    alias_kind: Series[str] = text("id, name or email.", nullable=False,
+                                   isin=["id", "name", "email"])
+    alias: Series[str] = key("The id, or the lower-cased name or email.")
+    user_id: Series[str] = key("The org chart's user it means.")
+
+    class Config:
+        name = "int_owner_aliases"
+        description = "One row per way a CRM record may name a person of the org chart."
+        unique = ["alias_kind", "alias"]
+        strict = True
+
+
+class IntOwnerKeys(pa.DataFrameModel):
+    owner_id: Series[str] = text("Owner id as the CRM gives it.")
+    owner_name: Series[str] = text("Owner name as the CRM gives it.")
+    resolved_owner_id: Series[str] = key("The person it means (see README, Owners).")
+
+    class Config:
+        name = "int_owner_keys"
+        description = "One row per owner as CRM records give it."
+        unique = ["owner_id", "owner_name"]
+        strict = True
+
+
+class IntDealsResolved(DealGrain):
+    owner_id: Series[str] = key("Owner, resolved.")
+    account_id: Series[str] = text("CRM account id.")
+    deal_name: Series[str] = text("Deal name.")
+    owner_name: Series[str] = text("Owner name as the CRM gives it.")
+    account_name: Series[str] = text("Account name.")
+    deal_type: Series[str] = text("Deal type.")
+    next_step: Series[str] = text("Next step.")
+    lead_source: Series[str] = text("Lead source.")
+    loss_reason: Series[str] = text("Reason for loss.")
+    forecast_category: Series[str] = text("Forecast category.")
+    stage: Series[str] = key("Canonical stage.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    amount: Series[float] = amount("Deal amount.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability as a fraction.")
+    stage_order: Series[pd.Int32Dtype] = order("Position of the stage; null for lost.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date.", nullable=True)
+    created_date: Series[pd.Timestamp] = moment("Date created.", nullable=True)
+    created_at: Series[pd.Timestamp] = moment("Created Time.", nullable=True)
+    modified_at: Series[pd.Timestamp] = moment("Modified Time.", nullable=True)
+
+    class Config:
+        name = "int_deals_resolved"
+        description = "One row per deal, with its owner resolved."
+        unique = ["source", "deal_id"]
+        strict = True
 
 
 class IntDealFurthestStages(DealGrain):
@@ -82,8 +137,8 @@ class IntActivitiesUnioned(pa.DataFrameModel):
     source: Series[str] = key("Source mapping.")
     activity_type: Series[str] = text("call, meeting or task.", nullable=False,
                                       isin=ACTIVITY_TYPES)
-    activity_id: Series[str] = key("CRM id of the call, meeting or task.")
-    owner_id: Series[str] = key("Owner.")
+    activity_id: Series[str] = key("CRM id of the call, meeting, task or follow-up.")
+    owner_id: Series[str] = key("Owner, resolved.")
     related_id: Series[str] = text("Deal or account it relates to.")
     subject: Series[str] = text("Subject or title.")
     activity_date: Series[pd.Timestamp] = moment("Call or meeting start, task due date.",

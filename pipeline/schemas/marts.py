@@ -57,8 +57,10 @@ class FctDeals(pa.DataFrameModel):
     amount: Series[float] = amount("Deal amount.", nullable=True)
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability as a fraction.")
-    created_date: Series[pd.Timestamp] = moment("Date created.")
-    close_date: Series[pd.Timestamp] = moment("Closing Date.")
+    created_date: Series[pd.Timestamp] = moment("Date created; null when the CRM gives no "
+                                                "creation time.", nullable=True)
+    close_date: Series[pd.Timestamp] = moment("Closing Date; only an open deal may lack one.",
+                                              nullable=True)
     loss_reason: Series[str] = text("Reason for loss.")
     lead_source: Series[str] = text("Lead source.")
     deal_type: Series[str] = text("Deal type.")
@@ -66,8 +68,9 @@ class FctDeals(pa.DataFrameModel):
     furthest_stage: Series[str] = key("Furthest open or won stage reached.")
     furthest_stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
     source: Series[str] = key("Source mapping.")
-    created_at: Series[pd.Timestamp] = moment("Created Time.")
-    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.")
+    created_at: Series[pd.Timestamp] = moment("Created Time.", nullable=True)
+    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.",
+                                               nullable=True)
 
     class Config:
         name = "fct_deals"
@@ -84,7 +87,8 @@ class FctDealStageEvents(pa.DataFrameModel):
     stage: Series[str] = key("A stage the deal entered.")
     stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost stages.")
     status: Series[str] = text("Status the stage means.", nullable=False, isin=STATUSES)
-    entered_at: Series[pd.Timestamp] = moment("First time the deal entered it.")
+    entered_at: Series[pd.Timestamp] = moment("First time the deal entered it; null when "
+                                              "the CRM gives no creation time.", nullable=True)
     left_at: Series[pd.Timestamp] = moment("Last time it left; null while in it.",
                                            nullable=True)
     is_current: Series[bool] = flag("The deal is in this stage now.")

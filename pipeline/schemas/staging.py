@@ -41,16 +41,19 @@ class StgCrmDeals(SourceGrain):
     next_step: Series[str] = text("Next step as typed by the rep.")
     lead_source: Series[str] = text("Lead source.")
     loss_reason: Series[str] = text("Reason for loss, for lost deals.")
+    forecast_category: Series[str] = text("Forecast category as the CRM names it.")
     stage: Series[str] = key("Canonical stage.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
     amount: Series[float] = amount("Deal amount.", nullable=True)
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability as a fraction.")
     stage_order: Series[pd.Int32Dtype] = order("Position of the stage; null for lost.")
-    close_date: Series[pd.Timestamp] = moment("Closing Date.")
-    created_date: Series[pd.Timestamp] = moment("Date the deal was created.")
-    created_at: Series[pd.Timestamp] = moment("Created Time.")
-    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date; only an open deal may lack one.",
+                                              nullable=True)
+    created_date: Series[pd.Timestamp] = moment("Date the deal was created.", nullable=True)
+    created_at: Series[pd.Timestamp] = moment("Created Time.", nullable=True)
+    modified_at: Series[pd.Timestamp] = moment("Modified Time of the newest record.",
+                                               nullable=True)
 
     class Config:
         name = "stg_crm__deals"
@@ -58,13 +61,18 @@ class StgCrmDeals(SourceGrain):
         unique = ["source", "deal_id"]
         strict = True
 
+    @pa.dataframe_check
+    def closed_deals_have_a_close_date(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["status"] == "open") | df["close_date"].notna()
+
 
 class StgCrmDealStageHistory(SourceGrain):
     history_id: Series[str] = key("CRM id of the stage-history row.")
     deal_id: Series[str] = key("The deal that moved.")
     moved_by_id: Series[str] = text("User who made the move.")
-    from_stage: Series[str] = key("Canonical stage the deal left.")
+    from_stage: Series[str] = text("Canonical stage the deal left, where the CRM says.")
     to_stage: Series[str] = key("Canonical stage the deal entered.")
+    forecast_category: Series[str] = text("Forecast category at the time.")
     amount: Series[float] = amount("Amount at the time.", nullable=True)
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability at the time.")
@@ -141,6 +149,34 @@ class StgCrmMeetings(ActivityColumns):
         name = "stg_crm__meetings"
         description = "One row per meeting."
         unique = ["source", "meeting_id"]
+        strict = True
+
+
+class StgCrmUsers(SourceGrain):
+    user_id: Series[str] = key("CRM user id.")
+    name: Series[str] = text("User's name.")
+    email: Series[str] = text("User's email.")
+    is_active: Series[pd.BooleanDtype] = pa.Field(nullable=True, coerce=True,
+                                                  description="Active in the CRM.")
+
+    class Config:
+        name = "stg_crm__users"
+        description = "One row per CRM user."
+        unique = ["source", "user_id"]
+        strict = True
+
+
+class StgCrmActivities(ActivityColumns):
+    activity_id: Series[str] = key("CRM id of the follow-up record.")
+    activity_type: Series[str] = text("call, meeting or task.", nullable=False,
+                                      isin=["call", "meeting", "task"])
+    subject: Series[str] = text("Subject or content.")
+    started_at: Series[pd.Timestamp] = moment("When the contact happened.")
+
+    class Config:
+        name = "stg_crm__activities"
+        description = "One row per follow-up record."
+        unique = ["source", "activity_id"]
         strict = True
 
 

@@ -5,7 +5,7 @@ with
 
 deals as (
 
-    select * from stg_crm__deals
+    select * from int_deals_resolved
 
 ),
 

@@ -4,7 +4,7 @@ with
 
 deals as (
 
-    select * from stg_crm__deals
+    select * from int_deals_resolved
 
 ),
 
@@ -48,8 +48,16 @@ first_stages as (
 
 ),
 
--- a deal that never sat in an open stage still entered the funnel at its first stage
--- (README "Funnel")
+won_stages as (
+
+    select * from stages
+
+    where status = 'won'
+
+),
+
+-- a won deal passed every stage, whatever stage its CRM left it in; a deal that never sat
+-- in an open stage still entered the funnel at its first stage (README "Metrics")
 final as (
 
     select
@@ -68,12 +76,18 @@ final as (
     left join first_stages
         on deals.source = first_stages.source
 
+    left join won_stages
+        on deals.source = won_stages.source
+
     left join stages as furthest
         on
             deals.source = furthest.source
-            and furthest.stage_order = coalesce(
-                reached_orders.furthest_stage_order, first_stages.stage_order
-            )
+            and furthest.stage_order = case
+                when deals.status = 'won' then won_stages.stage_order
+                else coalesce(
+                    reached_orders.furthest_stage_order, first_stages.stage_order
+                )
+            end
 
 )
 

@@ -4,7 +4,7 @@ with
 
 deals as (
 
-    select * from stg_crm__deals
+    select * from int_deals_resolved
 
 ),
 
@@ -33,14 +33,15 @@ ordered_moves as (
 
 ),
 
--- a deal enters its first stage at its Created Time: the stage its first move left,
--- or the stage it is in now when it has never moved (README "Stage history")
+-- a deal enters its first stage at its Created Time: the stage its first move left (or,
+-- where the CRM records only the stage entered, the first one recorded), or the stage it is
+-- in now when it has no history (README "Stage history")
 creations as (
 
     select
         deals.source,
         deals.deal_id,
-        coalesce(ordered_moves.from_stage, deals.stage) as stage,
+        coalesce(ordered_moves.from_stage, ordered_moves.to_stage, deals.stage) as stage,
         deals.created_at as entered_at,
         0 as entry_number
 

@@ -12,7 +12,7 @@ org as (
 
 deals as (
 
-    select * from stg_crm__deals
+    select * from int_deals_resolved
 
 ),
 

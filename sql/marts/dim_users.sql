@@ -10,7 +10,13 @@ org as (
 
 deals as (
 
-    select * from stg_crm__deals
+    select * from int_deals_resolved
+
+),
+
+crm_users as (
+
+    select * from stg_crm__users
 
 ),
 
@@ -47,16 +53,30 @@ managers as (
 
 ),
 
--- an owner missing from the org chart keeps the name the CRM gives them
-crm_owners as (
+deal_owners as (
 
     select
         owner_id as user_id,
-        arg_max(owner_name, modified_at) as name
+        arg_max(owner_name, modified_at) as owner_name
 
     from deals
 
     group by 1
+
+),
+
+-- an owner missing from the org chart keeps the name the CRM gives them: its user list's,
+-- else the name on their newest deal
+crm_owners as (
+
+    select
+        deal_owners.user_id,
+        coalesce(crm_users.name, deal_owners.owner_name) as name
+
+    from deal_owners
+
+    left join crm_users
+        on deal_owners.user_id = crm_users.user_id
 
 ),
 

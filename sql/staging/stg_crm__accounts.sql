@@ -37,7 +37,9 @@ final as (
 
     from newest_first
 
-    where recency_rank = 1
+    where
+        recency_rank = 1
+        and not coalesce(is_deleted, false)
 
 )
 

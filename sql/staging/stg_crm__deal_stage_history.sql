@@ -1,4 +1,5 @@
--- stg_crm__deal_stage_history: one row per stage move (a deal left from_stage for to_stage).
+-- stg_crm__deal_stage_history: one row per history record of a deal: it entered to_stage
+-- (from from_stage, where the CRM says) at moved_at.
 
 with
 
@@ -39,6 +40,7 @@ final as (
         -- strings
         from_stages.stage as from_stage,
         to_stages.stage as to_stage,
+        newest_first.forecast_category,
 
         -- numerics
         newest_first.amount,
@@ -53,7 +55,7 @@ final as (
 
     from newest_first
 
-    inner join stages as from_stages
+    left join stages as from_stages
         on
             newest_first.source = from_stages.source
             and newest_first.from_stage = from_stages.label
@@ -63,7 +65,9 @@ final as (
             newest_first.source = to_stages.source
             and newest_first.to_stage = to_stages.label
 
-    where newest_first.recency_rank = 1
+    where
+        newest_first.recency_rank = 1
+        and not coalesce(newest_first.is_deleted, false)
 
 )
 

@@ -1,4 +1,5 @@
--- stg_crm__deals: one row per deal, its newest exported record by Modified Time.
+-- stg_crm__deals: one row per deal, its newest exported record by Modified Time, unless
+-- that record marks the deal deleted.
 
 with
 
@@ -21,7 +22,7 @@ newest_first as (
         *,
         row_number() over (
             partition by source, deal_id
-            order by modified_at desc, file_id desc, record_number desc
+            order by modified_at desc nulls last, file_id desc, record_number desc
         ) as recency_rank
 
     from deals
@@ -45,8 +46,10 @@ final as (
         newest_first.next_step,
         newest_first.lead_source,
         newest_first.loss_reason,
+        newest_first.forecast_category,
         stages.stage,
-        stages.status,
+        -- status by the mapping's rule (flags, a status column), else by the stage
+        coalesce(newest_first.status, stages.status) as status,
 
         -- numerics
         newest_first.amount,
@@ -68,7 +71,9 @@ final as (
             newest_first.source = stages.source
             and newest_first.stage = stages.label
 
-    where newest_first.recency_rank = 1
+    where
+        newest_first.recency_rank = 1
+        and not coalesce(newest_first.is_deleted, false)
 
 )
 

@@ -42,7 +42,9 @@ final as (
 
     from newest_first
 
-    where recency_rank = 1
+    where
+        recency_rank = 1
+        and not coalesce(is_deleted, false)
 
 )
 
