@@ -27,6 +27,7 @@ class Config:
     sources_dirs: tuple[Path, ...] = ()
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
+    stages: dict = field(default_factory=dict)
     threads: int = 2
     memory_limit: str = "3GB"
 
@@ -48,7 +49,8 @@ class Config:
 
 
 FILE_KEYS = {"language", "currency", "funnel_window_months", "reject_threshold",
-             "sources_dirs", "timezone", "settle_seconds", "threads", "memory_limit"}
+             "sources_dirs", "timezone", "settle_seconds", "stages", "threads",
+             "memory_limit"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -74,6 +76,8 @@ def _read(path: Path) -> dict:
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(FILE_KEYS)}")
     if "sources_dirs" in data:
         data["sources_dirs"] = tuple(Path(p) for p in data["sources_dirs"] or ())
+    if not isinstance(data.get("stages", {}), dict):
+        raise ConfigError(f"{path}: stages maps a source name to its list of stages")
     return data
 
 

@@ -65,7 +65,7 @@ class IngestResult:
 
 def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult:
     """Replace the raw_ tables with what the inbox holds now."""
-    sources = load_sources(config.mapping_dirs)
+    sources = load_sources(config.mapping_dirs, config.stages)
     result = IngestResult()
     paths = _inbox_files(config, result)
     _create_raw_tables(con, sources)
@@ -383,6 +383,11 @@ def _parse(con, loaded: LoadedFile, columns: dict[str, str], ragged: list[Record
         _reject_closed_without_date(con, loaded)
         checked.append(("closed_without_date", columns.get(
             mapping.columns["close_date"].sources[0])))
+    key = entity.fields[0]
+    if mapping.columns[key.name].derive:
+        _reject_repeated_derived_ids(con, key.name, mapping.columns[key.name].derive,
+                                     loaded.names)
+        checked.append(("repeated_id", columns.get(mapping.columns[key.name].derive[0])))
 
     rejects = []
     for name, column in checked:
@@ -494,6 +499,25 @@ def _reject_closed_without_date(con, loaded: LoadedFile) -> None:
         "($statuses)[list_position($labels, stage)]) in ('won', 'lost')",
         {"reason": "a won or lost deal needs a close date", "labels": labels,
          "statuses": statuses})
+
+
+def _reject_repeated_derived_ids(con, key: str, parts: tuple[str, ...],
+                                 names: list[str]) -> None:
+    """Without an id column, two rows of one file that agree on the columns the id is made
+    of but differ elsewhere would become one record: the later ones are quarantined. A row
+    repeated whole is the same record twice, and collapses like a repeated id."""
+    content = "md5(concat_ws(chr(31), " + ", ".join(
+        f"coalesce(_load.{ident(n)}, '')" for n in names) + "))"
+    con.execute(
+        "alter table _parsed add column _error_repeated_id varchar; "
+        "update _parsed set _error_repeated_id = $reason where _row in ("
+        "select _row from (select _parsed._row, "
+        f"{content} as content, first_value({content}) over ("
+        f"partition by _parsed.{key} order by _parsed._row) as first_content "
+        "from _parsed inner join _load on _load.rowid = _parsed._row) "
+        "where content <> first_content)",
+        {"reason": f"the same {', '.join(parts)} as an earlier row but not the same row, "
+                   "and the export has no id column to tell them apart"})
 
 
 def _record_numbers(ragged_ordinals: list[int]):

@@ -105,19 +105,24 @@ class Source:
         return name.casefold() if self.header_case == "insensitive" else name
 
 
-def load_sources(dirs: list[Path]) -> dict[str, Source]:
-    """Every mapping file in the given folders; a later folder overrides a source by name."""
+def load_sources(dirs: list[Path], stages: dict[str, list] | None = None) -> dict[str, Source]:
+    """Every mapping file in the given folders; a later folder overrides a source by name.
+    `stages` replaces a source's stage list (the `stages:` setting of the config file)."""
     sources: dict[str, Source] = {}
     for folder in dirs:
         if not folder.is_dir():
             raise ConfigError(f"source mapping folder {folder} does not exist")
         for path in sorted(folder.glob("*.yaml")):
-            source = load_source(path)
+            source = load_source(path, stages or {})
             sources[source.name] = source
+    unknown = set(stages or {}) - set(sources)
+    if unknown:
+        raise ConfigError(f"stages are set for unknown sources {sorted(unknown)}; "
+                          f"known: {sorted(sources)}")
     return sources
 
 
-def load_source(path: Path) -> Source:
+def load_source(path: Path, stage_overrides: dict[str, list] | None = None) -> Source:
     def fail(reason: str) -> ConfigError:
         return ConfigError(f"{path}: {reason}")
 
@@ -131,7 +136,8 @@ def load_source(path: Path) -> Source:
                            "encodings", "footer", "formats", "entities", "stages"}
     if unknown:
         raise fail(f"unknown keys {sorted(unknown)}")
-    stages = tuple(_stage(item, fail) for item in spec.get("stages") or [])
+    stage_list = (stage_overrides or {}).get(str(spec["source"]), spec.get("stages"))
+    stages = tuple(_stage(item, fail) for item in stage_list or [])
     _check_stages(stages, fail)
     header_case = spec.get("header_case", "exact")
     if header_case not in ("exact", "insensitive"):

@@ -127,8 +127,8 @@ class Parser:
         rules = [(f"{raw} is not null and {value} is null",
                   f"not a {f.type} in the format {' or '.join(formats)}")]
         if len(parsed) > 1:
-            rules.append((f"len(list_distinct(list_filter([{', '.join(parsed)}], "
-                          "x -> x is not null))) > 1",
+            # list_distinct drops nulls: more than one left means the formats disagree
+            rules.append((f"len(list_distinct([{', '.join(parsed)}])) > 1",
                           f"ambiguous: reads differently as {' and as '.join(formats)}"))
         rules.append((f"{value} not between {self.bind(EARLIEST)}::date "
                       f"and {self.bind(LATEST)}::date",

@@ -68,26 +68,28 @@ def prepare(path: Path, workdir: Path, signatures: list[tuple[str, ...]],
 
 
 def _encoding(path: Path, head: bytes, allowed: set[str]) -> str:
+    """BOM first; else the first top line that is not UTF-8 names the encoding (one the
+    mappings declare); a bad byte further down is named by its line when transcoding."""
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    sample = head[:head.rfind(b"\n") + 1] or head
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as error:
-        for candidate in ("gb18030",):
-            if candidate in allowed:
+    lines = head.split(b"\n")
+    complete = lines[:-1] if len(head) == 1 << 16 else lines
+    for number, line in enumerate(complete[:HEADER_SEARCH_LINES], start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            for candidate in sorted(allowed):
                 try:
-                    sample.decode(candidate)
+                    line.decode(candidate)
                     return candidate
                 except UnicodeDecodeError:
-                    pass
-        line = sample[:error.start].count(b"\n") + 1
-        raise InputRejected(path.name, "bytes that are not valid UTF-8 (and no source "
-                            "mapping declares another encoding that decodes them)",
-                            line=line) from error
+                    continue
+            raise InputRejected(path.name, "bytes that are not valid UTF-8 (and no source "
+                                "mapping declares another encoding that decodes them)",
+                                line=number) from error
+    return "utf-8"
 
 
 def transcode(path: Path, encoding: str, workdir: Path) -> Path:
@@ -133,7 +135,7 @@ def scan_records(prepared: Prepared) -> list[Record]:
     """Every data record with the line it starts on; a pass over the file in Python, made
     only when a line has to be named (a reject, a footer, an unknown value)."""
     records: list[Record] = []
-    with prepared.path.open(encoding="utf-8-sig", newline="") as handle:
+    with prepared.path.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
         reader = csv.reader(handle, delimiter=prepared.delimiter)
         duckdb_line = 0
         for _ in range(prepared.skip + 1):

@@ -32,7 +32,8 @@ class StgConfigStages(SourceGrain):
 
 class StgCrmDeals(SourceGrain):
     deal_id: Series[str] = key("CRM deal id, source prefix removed.")
-    owner_id: Series[str] = key("CRM user id of the deal owner.")
+    owner_id: Series[str] = text("CRM user id of the deal owner; null when the CRM gives "
+                                 "the owner only by name.")
     account_id: Series[str] = text("CRM account id.")
     deal_name: Series[str] = text("Deal name as in the CRM.")
     owner_name: Series[str] = text("Owner name as in the CRM.")
@@ -90,7 +91,7 @@ class StgCrmDealStageHistory(SourceGrain):
 
 class StgCrmAccounts(SourceGrain):
     account_id: Series[str] = key("CRM account id.")
-    owner_id: Series[str] = text("Account owner.")
+    owner_id: Series[str] = text("Account owner's CRM id.")
     account_name: Series[str] = text("Account name.")
     owner_name: Series[str] = text("Owner name as in the CRM.")
     account_type: Series[str] = text("Account type.")
@@ -104,7 +105,7 @@ class StgCrmAccounts(SourceGrain):
 
 
 class ActivityColumns(SourceGrain):
-    owner_id: Series[str] = key("Owner of the activity.")
+    owner_id: Series[str] = text("Owner's CRM id; null when the CRM gives only a name.")
     related_id: Series[str] = text("Deal or account it relates to.")
     owner_name: Series[str] = text("Owner name as in the CRM.")
     related_name: Series[str] = text("Name of what it relates to.")

@@ -20,12 +20,33 @@ stages as (
 
 ),
 
+last_open_orders as (
+
+    select
+        source,
+        max(stage_order) as last_open_order
+
+    from stages
+
+    where status = 'open'
+
+    group by 1
+
+),
+
+-- the furthest open stage a deal sat in; having sat in the won stage (a deal won, then
+-- reopened or lost) counts as having passed every open stage
 reached_orders as (
 
     select
         visits.source,
         visits.deal_id,
-        max(stages.stage_order) as furthest_stage_order
+        max(
+            case
+                when stages.status = 'won' then last_open_orders.last_open_order
+                else stages.stage_order
+            end
+        ) as furthest_stage_order
 
     from visits
 
@@ -33,6 +54,9 @@ reached_orders as (
         on
             visits.source = stages.source
             and visits.stage = stages.stage
+
+    inner join last_open_orders
+        on visits.source = last_open_orders.source
 
     where stages.status in ('open', 'won')
 
