@@ -21,7 +21,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-.PHONY: help install run ingest marts validate reports test lint sample clean
+.PHONY: help install run ingest marts validate snapshot reports test lint sample clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,6 +39,9 @@ marts: $(VENV)/.installed ## Build staging, intermediate and mart tables from th
 
 validate: $(VENV)/.installed ## Check every table against its pandera contract; failures in out/validation/
 	$(PY) -m pipeline validate $(RUN_ARGS)
+
+snapshot: $(VENV)/.installed ## Record the validated state of every deal in out/history/ (for later runs)
+	$(PY) -m pipeline snapshot $(RUN_ARGS)
 
 reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validated marts
 	$(PY) -m pipeline report $(RUN_ARGS)

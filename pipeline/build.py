@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import Config
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputRejected
 from pipeline.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,10 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.execute("set variable as_of_date = $as_of::date", {"as_of": config.as_of})
     con.execute("set variable funnel_window_months = $months::integer",
                 {"months": config.funnel_window_months})
+    con.execute("set variable fiscal_year_start_month = $month::integer",
+                {"month": config.fiscal_year_start_month})
+    con.execute("set variable reporting_currency = $currency::varchar",
+                {"currency": config.currency.upper()})
 
 
 def build_models(con: duckdb.DuckDBPyConnection, config: Config,
@@ -91,6 +95,7 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
             raise ConfigError(f"{model.path}: {error}") from error
         log.debug("built %s", model.name)
     _drop_orphans(con, {m.name for m in models})
+    _run_audits(con, config, sql_dir)
     build_id = _build_id(con, models, config)
     con.execute("create or replace table pipeline_state (key varchar primary key, "
                 "value varchar)")
@@ -98,6 +103,19 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
                     [("build_id", build_id), ("as_of_date", config.as_of.isoformat())])
     log.info("built %d models as of %s", len(models), config.as_of.isoformat())
     return build_id
+
+
+def _run_audits(con, config: Config, sql_dir: Path) -> None:
+    """sql/audits/ queries return the rows that break a rule the marts rely on; the first
+    such row stops the run. Each names what to fix in its `message` column."""
+    for path in sorted((sql_dir / "audits").glob("*.sql")):
+        cursor = con.execute(path.read_text(encoding="utf-8"))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+        if rows:
+            message = dict(zip(names, rows[0], strict=True)).get("message") or path.stem
+            more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+            raise InputRejected(str(config.inbox), f"{message}{more} [{path.stem}]")
 
 
 def _drop_orphans(con, names: set[str]) -> None:
@@ -116,7 +134,11 @@ def _build_id(con, models: list[Model], config: Config) -> str:
         digest.update(sha256.encode())
     for model in models:
         digest.update(model.sql.encode())
-    digest.update(f"{config.as_of}|{config.funnel_window_months}".encode())
+    digest.update(f"{config.as_of}|{config.funnel_window_months}|"
+                  f"{config.fiscal_year_start_month}|{config.currency}".encode())
+    for (sha256,) in con.execute("select sha256 from raw_history_files "
+                                 "order by kind, file_name").fetchall():
+        digest.update(sha256.encode())
     return digest.hexdigest()[:16]
 
 

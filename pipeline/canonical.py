@@ -16,6 +16,7 @@ TYPES = {
     "status": "varchar",
     "category": "varchar",
     "decimal": "decimal(18, 2)",
+    "rate": "decimal(18, 8)",
     "integer": "bigint",
     "date": "date",
     "timestamp": "timestamp",
@@ -55,6 +56,7 @@ def _key(name: str) -> Field:
 
 OWNER = (Field("owner_id", "id"), Field("owner_name", "text"))
 ACTIVITY_TYPES = ("call", "meeting", "task")
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in [
     Entity("deals", "raw_crm__deals", (
@@ -64,12 +66,13 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("account_id", "id"),
         Field("account_name", "text"),
         Field("amount", "decimal", required=True, minimum=0),
+        Field("currency", "text"),
         Field("close_date", "date", required=True),
         Field("stage", "stage", required=True, not_null=True),
         Field("status", "status"),
         Field("deal_type", "text"),
         Field("probability", "probability"),
-        Field("forecast_category", "text"),
+        Field("forecast_category", "category", allowed=FORECAST_CATEGORIES),
         Field("next_step", "text"),
         Field("lead_source", "text"),
         Field("loss_reason", "text"),
@@ -85,7 +88,7 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("amount", "decimal", minimum=0),
         Field("close_date", "date"),
         Field("probability", "probability"),
-        Field("forecast_category", "text"),
+        Field("forecast_category", "category", allowed=FORECAST_CATEGORIES),
         Field("stage_duration_days", "integer", minimum=0),
         Field("moved_by_id", "id"),
         Field("is_deleted", "boolean"),
@@ -153,6 +156,12 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("manager_id", "id", required=True),
         Field("team", "text"),
         Field("region", "text"),
+    )),
+    # exchange rates: one unit of `currency` is worth `rate` of the reporting currency
+    Entity("fx_rates", "raw_ops__fx_rates", (
+        Field("rate_date", "date", required=True, not_null=True),
+        Field("currency", "text", required=True, not_null=True),
+        Field("rate", "rate", required=True, not_null=True, minimum=0),
     )),
     Entity("targets", "raw_ops__targets", (
         Field("period", "month", required=True, not_null=True),

@@ -77,3 +77,39 @@ def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
     return _svg(figure)
+
+
+def waterfall_chart(labels: list[str], opening: float, changes: list[float], closing: float,
+                    *, title: str, axis: str) -> str:
+    """Opening bar, a floating bar per movement (up green, down orange), closing bar."""
+    figure, axes = _figure(2.8)
+    positions = list(range(len(changes) + 2))
+    axes.bar(0, opening, color=MUTED, width=0.6)
+    level = opening
+    for position, change in zip(positions[1:-1], changes, strict=True):
+        bottom = level if change >= 0 else level + change
+        axes.bar(position, abs(change), bottom=bottom, width=0.6,
+                 color=GOOD if change >= 0 else TARGET)
+        level += change
+    axes.bar(positions[-1], closing, color=BAR, width=0.6)
+    axes.set_xticks(positions, labels, rotation=30, ha="right")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.set_ylabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)
+
+
+def forecast_chart(labels: list[str], amounts: list[float], target: float | None, *,
+                   title: str, axis: str) -> str:
+    """Cumulative forecast categories as bars, the quarter's target as a line."""
+    figure, axes = _figure(2.2)
+    positions = list(range(len(amounts)))
+    axes.barh(positions, amounts, color=[GOOD, BAR, BAR, MUTED][:len(amounts)], height=0.6)
+    axes.set_yticks(positions, labels)
+    axes.invert_yaxis()
+    if target:
+        axes.axvline(target, color=TARGET, linewidth=1.2, linestyle="--")
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.set_xlabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)

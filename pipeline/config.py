@@ -23,6 +23,7 @@ class Config:
     language: str = "zh_CN"
     currency: str = "CNY"
     funnel_window_months: int = 6
+    fiscal_year_start_month: int = 1
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
     timezone: str = "Asia/Shanghai"
@@ -44,11 +45,16 @@ class Config:
         return self.out / "reports"
 
     @property
+    def history_dir(self) -> Path:
+        return self.out / "history"
+
+    @property
     def mapping_dirs(self) -> list[Path]:
         return [SOURCES_DIR, *self.sources_dirs]
 
 
-FILE_KEYS = {"language", "currency", "funnel_window_months", "reject_threshold",
+FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
+             "reject_threshold",
              "sources_dirs", "timezone", "settle_seconds", "stages", "threads",
              "memory_limit"}
 
@@ -86,6 +92,8 @@ def _checked(config: Config) -> Config:
         raise ConfigError(f"language must be one of {LANGUAGES}, got {config.language!r}")
     if not (isinstance(config.funnel_window_months, int) and config.funnel_window_months >= 1):
         raise ConfigError("funnel_window_months must be a whole number of months, at least 1")
+    if config.fiscal_year_start_month not in range(1, 13):
+        raise ConfigError("fiscal_year_start_month is the month the fiscal year starts, 1-12")
     if not 0 <= float(config.reject_threshold) <= 1:
         raise ConfigError("reject_threshold must be a fraction between 0 and 1")
     if float(config.settle_seconds) < 0:

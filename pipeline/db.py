@@ -40,3 +40,10 @@ def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
         if str(type_) == "VARCHAR" and data[column].dtype == object:
             data[column] = data[column].astype("str")
     return data
+
+
+def read_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    if not scalar(con, "select count(*) from duckdb_tables() "
+                  "where table_name = 'pipeline_state'"):
+        return None
+    return scalar(con, "select value from pipeline_state where key = ?", [key])

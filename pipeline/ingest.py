@@ -23,6 +23,7 @@ from pipeline.canonical import ENTITIES, LINEAGE_COLUMNS, TYPES
 from pipeline.config import Config
 from pipeline.errors import InputRejected
 from pipeline.files import FileResult
+from pipeline.history import load_history
 from pipeline.inbox_checks import check_inbox
 from pipeline.loading import load_file
 from pipeline.mapping import Source, load_sources
@@ -61,6 +62,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
                                        if file.status != "loaded" else f"{path.name}: {file.note}")
     _record_files(con, result.files)
     check_inbox(con, result.files, result.warnings, config)
+    load_history(con, config)
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
     for file in result.files:
@@ -133,11 +135,13 @@ def _create_raw_tables(con, sources: dict[str, Source]) -> None:
         "note varchar)")
     con.execute(
         "create or replace table raw_config__stages (source varchar, label varchar, "
-        "stage varchar, stage_order integer, status varchar)")
-    rows = [(s.name, label, stage.stage, stage.order, stage.status)
+        "stage varchar, stage_order integer, status varchar, default_probability double, "
+        "default_forecast_category varchar)")
+    rows = [(s.name, label, stage.stage, stage.order, stage.status, stage.probability,
+             stage.forecast)
             for s in sources.values() for label, stage in s.stage_labels().items()]
     if rows:
-        con.executemany("insert into raw_config__stages values (?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into raw_config__stages values (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _record_files(con, files: list[FileResult]) -> None:

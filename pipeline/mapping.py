@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.canonical import ENTITIES, STATUSES, Entity
+from pipeline.canonical import ENTITIES, FORECAST_CATEGORIES, STATUSES, Entity
 from pipeline.errors import ConfigError
 
 PROBABILITY_UNITS = ("percent", "fraction")
@@ -27,6 +27,8 @@ class Stage:
     order: int | None
     status: str
     labels: tuple[str, ...]
+    probability: float | None = None  # the default when a deal has none, as a fraction
+    forecast: str | None = None       # the default forecast category
 
 
 @dataclass(frozen=True)
@@ -263,8 +265,19 @@ def _stage(item: dict, fail) -> Stage:
     order = item.get("order")
     if status != "lost" and not isinstance(order, int):
         raise fail(f"stage {item['stage']!r}: open and won stages need an integer order")
+    probability = item.get("probability")
+    if probability is not None and not (isinstance(probability, int | float)
+                                        and 0 <= probability <= 100):
+        raise fail(f"stage {item['stage']!r}: probability is a percentage from 0 to 100")
+    forecast = item.get("forecast")
+    if forecast is not None and forecast not in FORECAST_CATEGORIES:
+        raise fail(f"stage {item['stage']!r}: forecast must be one of {FORECAST_CATEGORIES}")
+    unknown = set(item) - {"stage", "order", "status", "labels", "probability", "forecast"}
+    if unknown:
+        raise fail(f"stage {item['stage']!r}: unknown keys {sorted(unknown)}")
     return Stage(str(item["stage"]), order if status != "lost" else None, status,
-                 tuple(str(label) for label in item.get("labels") or ()))
+                 tuple(str(label) for label in item.get("labels") or ()),
+                 None if probability is None else probability / 100, forecast)
 
 
 def _check_stages(stages: tuple[Stage, ...], fail) -> None:

@@ -107,6 +107,10 @@ class Parser:
                  f"then try_cast({plain} as decimal(18, 2)) end")
         return Parsed(value, [(f"{raw} is not null and {value} is null", "not a number")])
 
+    def _rate(self, f: Field, raw: str) -> Parsed:
+        value = f"try_cast({raw} as decimal(18, 8))"
+        return Parsed(value, [(f"{raw} is not null and {value} is null", "not a number")])
+
     def _integer(self, f: Field, raw: str) -> Parsed:
         value = (f"case when regexp_full_match({raw}, '[+-]?[0-9]+') "
                  f"then try_cast({raw} as bigint) end")

@@ -27,11 +27,10 @@ from markupsafe import Markup
 
 from pipeline import charts, fonts
 from pipeline.config import Config
-from pipeline.db import frame, scalar
+from pipeline.db import frame, read_state, scalar
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.i18n import Locale
 from pipeline.paths import ASSETS_DIR, TEMPLATES_DIR
-from pipeline.validate import read_state
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -43,7 +42,9 @@ log = logging.getLogger(__name__)
 
 REPORTS = ("performance", "funnel_loss")
 MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
-         "rpt_scope_lost_deals", "rpt_data_freshness", "int_report_periods", "dim_users")
+         "rpt_scope_lost_deals", "rpt_scope_waterfall", "rpt_forecast", "rpt_stage_velocity",
+         "rpt_scope_slipped_deals", "rpt_data_freshness", "int_report_periods", "dim_users")
+WATERFALL_WINDOW = "waterfall_week"
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 
@@ -265,7 +266,49 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
                 [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
                 [None if pd.isna(t) else t for t in trend["target_won_amount"]],
                 title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+    context |= waterfall_section(marts, scope, locale, context["charts"])
+    context |= forecast_section(marts, scope, locale, context["charts"])
     return context
+
+
+def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    rows = marts["rpt_scope_waterfall"]
+    mine = rows[(rows["scope_id"] == scope.scope_id)
+                & (rows["window_kind"] == WATERFALL_WINDOW)].sort_values("movement_order")
+    window = marts["int_report_periods"].set_index("period_kind").loc[WATERFALL_WINDOW]
+    section = {"waterfall": _records(mine),
+               "waterfall_window": {"start": window["period_start"],
+                                    "end": window["period_end"]}}
+    if len(mine):
+        ends = mine.set_index("movement")
+        moves = mine[~mine["movement"].isin(["opening", "closing"])
+                     & (mine["amount"] != 0)]
+        title = locale.text("waterfall_chart")
+        chart_list["waterfall"] = Chart(
+            "charts/performance-waterfall.svg", title, charts.waterfall_chart(
+                [locale.text(f"movement_{m}") for m in
+                 ["opening", *moves["movement"], "closing"]],
+                float(ends.loc["opening", "amount"]), [float(a) for a in moves["amount"]],
+                float(ends.loc["closing", "amount"]), title=title,
+                axis=locale.text("trend_axis", currency=locale.currency)))
+    return section
+
+
+def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    rows = marts["rpt_forecast"]
+    mine = rows[rows["scope_id"] == scope.scope_id]
+    reps = mine[mine["owner_id"].notna()].sort_values(
+        ["won_amount", "owner_name"], ascending=[False, True])
+    total = _one(mine[mine["owner_id"].isna()])
+    if total:
+        title = locale.text("forecast_chart")
+        kinds = ["won", "commit", "best_case", "pipeline"]
+        chart_list["forecast"] = Chart(
+            "charts/performance-forecast.svg", title, charts.forecast_chart(
+                [locale.text(f"forecast_{k}") for k in kinds],
+                [float(total[f"{k}_amount"]) for k in kinds], total["target_won_amount"],
+                title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+    return {"forecast": {"total": total, "reps": _records(reps)}}
 
 
 def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
@@ -297,6 +340,12 @@ def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
             "charts/funnel_loss-funnel.svg", title, charts.funnel_chart(
                 list(stages["stage"]), [int(v) for v in stages["deals_reached"]],
                 title=title, axis=locale.text("funnel_axis")))
+    velocity = marts["rpt_stage_velocity"]
+    slipped = marts["rpt_scope_slipped_deals"]
+    context["velocity"] = _records(velocity[velocity["scope_id"] == scope.scope_id]
+                                   .sort_values("stage_order"))
+    context["slipped_deals"] = _records(slipped[slipped["scope_id"] == scope.scope_id]
+                                        .sort_values("slip_rank"))
     return context
 
 

@@ -1,4 +1,4 @@
-"""The steps of a run, in order: ingest -> build -> validate -> report. Nothing else.
+"""The steps of a run, in order: ingest -> build -> validate -> snapshot -> report.
 
 Each step's module is imported when the step runs, so `ingest` alone never pays for
 matplotlib and WeasyPrint.
@@ -19,6 +19,7 @@ STEPS = {
     "ingest": "pipeline.ingest:load_exports",
     "build": "pipeline.build:build_models",
     "validate": "pipeline.validate:validate_marts",
+    "snapshot": "pipeline.history:record_snapshot",
     "report": "pipeline.render:render_reports",
 }
 

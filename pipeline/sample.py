@@ -18,7 +18,6 @@ from pathlib import Path
 SEED = 20261120
 AS_OF = date(2026, 11, 20)
 EXPORTED_AT = datetime.combine(AS_OF, time(20, 0))
-STALE_EXPORT_AT = EXPORTED_AT - timedelta(days=7)
 FIRST_DAY = date(2024, 11, 1)
 
 OPEN_STAGES = [
@@ -112,6 +111,7 @@ class Person:
     activity: float = 1.0
     deal_size: float = 1.0
     deals_per_month: float = 4.0
+    slips: float = 1.0
     starts: date = FIRST_DAY
     has_targets: bool = True
     prefix_in_org: bool = False
@@ -185,7 +185,7 @@ def build_org(rng: random.Random) -> list[Person]:
         person(name, email, lead, team, region,
                skill=rng.uniform(0.6, 1.4), activity=rng.uniform(0.4, 1.6),
                deal_size=rng.uniform(0.6, 1.6), deals_per_month=rng.uniform(3.2, 5.6),
-               prefix_in_org=i % 3 == 0)
+               slips=rng.choice([0.3, 0.6, 1.0, 1.5, 2.5]), prefix_in_org=i % 3 == 0)
     # A new hire: joined this year, not yet given targets.
     people[-1].starts = date(2026, 6, 1)
     people[-1].has_targets = False
@@ -209,8 +209,10 @@ def stage_label(stage: str, at: datetime) -> str:
     return OLD_LABELS.get(stage, stage) if at < OLD_LABEL_UNTIL else stage
 
 
-def simulate_deal(rng: random.Random, deal: Deal, skill: float) -> None:
-    """Walk the deal through the stages until it closes or the export time is reached."""
+def simulate_deal(rng: random.Random, deal: Deal, skill: float, slips: float) -> None:
+    """Walk the deal through the stages until it closes or the export time is reached.
+    While in a stage, the rep may push the close date or change the amount: the CRM's
+    stage history records those edits too, as rows that keep the stage."""
     at = deal.created_at
     index = 1 if rng.random() < 0.05 else 0
     deal.stage = OPEN_STAGES[index]
@@ -222,6 +224,7 @@ def simulate_deal(rng: random.Random, deal: Deal, skill: float) -> None:
             hours=rng.randint(8, 18), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
         if nxt <= at:
             nxt = at + timedelta(hours=2)
+        edit_stay(rng, deal, at, min(nxt, EXPORTED_AT), slips * (3 if stalls else 1))
         if nxt > EXPORTED_AT:
             break
         lose = LOSE_CHANCE[index] / skill
@@ -251,12 +254,29 @@ def simulate_deal(rng: random.Random, deal: Deal, skill: float) -> None:
         at = nxt
         if to in (WON, LOST, LOST_TO_COMPETITION):
             break
-    touched = at
+    touched = deal.moves[-1][0] if deal.moves else deal.created_at
     if deal.stage in OPEN_STAGES and rng.random() < 0.6:
-        touched = max(at, EXPORTED_AT - timedelta(days=rng.uniform(0, 20)))
+        touched = max(touched, EXPORTED_AT - timedelta(days=rng.uniform(0, 20)))
     deal.modified_at = min(touched, EXPORTED_AT).replace(microsecond=0)
     if deal.stage in OPEN_STAGES:
         deal.next_step = rng.choice(NEXT_STEPS)
+
+
+def edit_stay(rng: random.Random, deal: Deal, start: datetime, end: datetime,
+              slips: float) -> None:
+    """Edits while the deal sits in a stage: a close date pushed, or the amount changed."""
+    days = (end - start).total_seconds() / 86400
+    for _ in range(poisson(rng, days / 30 * slips)):
+        at = (start + timedelta(days=rng.uniform(0, days))).replace(microsecond=0)
+        if at <= start or at >= end:
+            continue
+        if deal.amount is not None and rng.random() < 0.25:
+            deal.amount = round(deal.amount * rng.uniform(0.8, 1.2), -2)
+        else:
+            deal.close_date = max(deal.close_date, at.date()) + timedelta(
+                days=rng.randint(7, 45))
+        deal.moves.append((at, deal.stage, deal.stage, deal.amount, deal.close_date))
+        start = at
 
 
 def build_accounts(rng: random.Random, reps: list[Person]) -> list[dict]:
@@ -310,7 +330,7 @@ def build_deals(rng: random.Random, reps: list[Person], accounts: list[dict]) ->
             )
             if rng.random() < 0.04:
                 deal.description = "客户要求分两期交付。\n第一期：试点。"
-            simulate_deal(rng, deal, rep.skill)
+            simulate_deal(rng, deal, rep.skill, rep.slips)
             deals.append(deal)
         day += timedelta(days=1)
     return deals
@@ -348,30 +368,33 @@ def deal_row(deal: Deal, stage: str, amount: float | None, close_date: date,
     }
 
 
-def stale_deal_row(deal: Deal) -> dict | None:
-    """The deal as an export taken a week earlier saw it, if it has changed since."""
-    if deal.created_at > STALE_EXPORT_AT or deal.modified_at <= STALE_EXPORT_AT:
+def deal_state(deal: Deal, at: datetime) -> dict | None:
+    """The deal's row in an export taken at `at`; None before it was created."""
+    if deal.created_at > at:
         return None
-    earlier = [m for m in deal.moves if m[0] <= STALE_EXPORT_AT]
+    earlier = [m for m in deal.moves if m[0] <= at]
     if earlier:
-        at, _, stage, amount, close_date = earlier[-1]
+        moved, _, stage, amount, close_date = earlier[-1]
     else:
-        at, stage = deal.created_at, (deal.moves[0][1] if deal.moves else deal.stage)
-        amount, close_date = deal.amount, deal.close_date
-    row = deal_row(deal, stage, amount, close_date, at)
+        moved, stage = deal.created_at, (deal.moves[0][1] if deal.moves else deal.stage)
+        first = deal.moves[0] if deal.moves else None
+        amount = deal.amount if first is None else first[3]
+        close_date = deal.close_date if first is None else first[4]
+    modified = deal.modified_at if at >= EXPORTED_AT else moved
+    row = deal_row(deal, stage, amount, close_date, modified)
     if stage not in (LOST, LOST_TO_COMPETITION):
         row["Reason For Loss"] = ""
     return row
 
 
-def history_rows(deals: list[Deal]) -> list[dict]:
+def history_rows(deals: list[Deal], until: datetime) -> list[dict]:
     uid = Ids(4)
     rows = []
     for deal in deals:
         entered = deal.created_at
         for at, from_stage, to_stage, amount, close_date in deal.moves:
             probability = PROBABILITY[from_stage]
-            rows.append({
+            row = {
                 "Record Id": "zcrm_" + uid(), "Deal Name.id": "zcrm_" + deal.deal_id,
                 "Deal Name": deal.name, "Stage": stage_label(from_stage, at),
                 "Stage Duration (Calendar Days)": str((at.date() - entered.date()).days),
@@ -381,8 +404,11 @@ def history_rows(deals: list[Deal]) -> list[dict]:
                     None if amount is None else amount * probability / 100),
                 "Closing Date": close_date.isoformat(), "Modified By": deal.owner.name,
                 "Modified By.id": "zcrm_" + deal.owner.user_id, "Modified Time": fmt_ts(at),
-            })
-            entered = at
+            }
+            if at <= until:
+                rows.append(row)
+            if to_stage != from_stage:
+                entered = at
     return rows
 
 
@@ -496,7 +522,9 @@ def write_csv(path: Path, header: list[str], rows: list[dict], *, bom: bool = Fa
         writer.writerows(rows)
 
 
-def generate(out: Path) -> None:
+def generate(out: Path, as_of: date = AS_OF) -> None:
+    """The inbox as exported on the evening of `as_of` (at most AS_OF): deals as they were
+    then, the history and activities up to then, and a week-old partial deals export."""
     rng = random.Random(SEED)
     out.mkdir(parents=True, exist_ok=True)
     people = build_org(rng)
@@ -504,28 +532,51 @@ def generate(out: Path) -> None:
     accounts = build_accounts(rng, sellers)
     deals = build_deals(rng, sellers, accounts)
     calls, tasks, meetings = activity_rows(rng, sellers, deals, accounts)
-    stamp = AS_OF.strftime("%Y_%m_%d")
-    stale_stamp = STALE_EXPORT_AT.strftime("%Y_%m_%d")
-    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER,
-              [deal_row(d, d.stage, d.amount, d.close_date, d.modified_at) for d in deals],
+    exported = datetime.combine(as_of, EXPORTED_AT.time())
+    stale = exported - timedelta(days=7)
+    stamp, stale_stamp = as_of.strftime("%Y_%m_%d"), stale.strftime("%Y_%m_%d")
+    now = [r for r in (deal_state(d, exported) for d in deals) if r is not None]
+    week_old = [deal_state(d, stale) for d in deals
+                if d.created_at <= stale and d.modified_at > stale]
+    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER, now, bom=True)
+    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER, [r for r in week_old if r],
               bom=True)
-    stale = [row for row in map(stale_deal_row, deals) if row is not None]
-    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER, stale, bom=True)
-    write_csv(out / f"Deals_Stage_History_{stamp}.csv", HISTORY_HEADER, history_rows(deals))
+    write_csv(out / f"Deals_Stage_History_{stamp}.csv", HISTORY_HEADER,
+              history_rows(deals, exported))
+
+    def until(rows: list[dict], column: str) -> list[dict]:
+        return [r for r in rows if r[column] <= fmt_ts(exported)]
+
     write_csv(out / f"Accounts_{stamp}.csv", ACCOUNT_HEADER, accounts)
-    write_csv(out / f"Calls_{stamp}.csv", CALL_HEADER, calls)
-    write_csv(out / f"Tasks_{stamp}.csv", TASK_HEADER, tasks)
-    write_csv(out / f"Meetings_{stamp}.csv", MEETING_HEADER, meetings)
+    write_csv(out / f"Calls_{stamp}.csv", CALL_HEADER, until(calls, "Call Start Time"))
+    write_csv(out / f"Tasks_{stamp}.csv", TASK_HEADER, until(tasks, "Created Time"))
+    write_csv(out / f"Meetings_{stamp}.csv", MEETING_HEADER, until(meetings, "From"))
     write_csv(out / "org.csv", ["user_id", "name", "email", "manager_id", "team", "region"],
               org_rows(people), quote_all=False)
     write_csv(out / "targets.csv", ["period", "user_id", "metric", "target"],
               target_rows(rng, people), quote_all=False)
 
 
+def generate_series(out: Path, days: int) -> list[Path]:
+    """One inbox per night for the `days` nights up to AS_OF, in out/<date>/."""
+    folders = []
+    for back in range(days - 1, -1, -1):
+        day = AS_OF - timedelta(days=back)
+        generate(out / day.isoformat(), day)
+        folders.append(out / day.isoformat())
+    return folders
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("data/sample"))
-    generate(parser.parse_args(argv).out)
+    parser.add_argument("--series", type=int, metavar="N",
+                        help="write N nightly inboxes, one folder per date, ending on AS_OF")
+    args = parser.parse_args(argv)
+    if args.series:
+        generate_series(args.out, args.series)
+    else:
+        generate(args.out)
 
 
 if __name__ == "__main__":

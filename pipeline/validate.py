@@ -18,7 +18,7 @@ import pandera.pandas as pa
 
 from pipeline.build import discover_models
 from pipeline.config import Config
-from pipeline.db import frame, scalar
+from pipeline.db import frame, read_state
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.schemas import SCHEMAS
 
@@ -53,13 +53,6 @@ def validate_marts(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.execute("insert or replace into pipeline_state values ('validated_build_id', ?)",
                 [build_id])
     log.info("validated %d tables, %d rows", len(checked), sum(checked.values()))
-
-
-def read_state(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    if not scalar(con, "select count(*) from duckdb_tables() "
-                  "where table_name = 'pipeline_state'"):
-        return None
-    return scalar(con, "select value from pipeline_state where key = ?", [key])
 
 
 def _failure_rows(table: str, cases: pd.DataFrame) -> pd.DataFrame:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import count
+from pathlib import Path
 
 import duckdb
 
 from pipeline.build import build_models
 from pipeline.canonical import ENTITIES
 from pipeline.config import Config
+from pipeline.history import load_history
 from pipeline.ingest import _create_raw_tables
 from pipeline.mapping import load_sources
 from pipeline.paths import SOURCES_DIR
@@ -33,6 +35,7 @@ class Crm:
     def __init__(self) -> None:
         self.con = duckdb.connect()
         _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
+        load_history(self.con, Config(out=Path("/nonexistent-history")))
         self._records = count(1)
         self._ids = count(1)
 
@@ -55,22 +58,54 @@ class Crm:
 
     def deal(self, deal_id: str, *, owner: str = "r1", stage: str = "Qualification",
              amount: float | None = 100, created: str = "2026-01-05 09:00:00",
-             close: str = "2026-02-15", modified: str | None = None,
+             close: str | None = "2026-02-15", modified: str | None = None,
              loss_reason: str | None = None, name: str | None = None,
-             file_id: int = 1) -> Crm:
+             currency: str | None = None, probability: float | None = None,
+             forecast: str | None = None, file_id: int = 1) -> Crm:
         self._insert("deals", {
             "deal_id": deal_id, "deal_name": name or f"Deal {deal_id}", "owner_id": owner,
             "owner_name": owner.upper(), "account_id": "a1", "account_name": "Acme",
             "amount": amount, "close_date": _day(close), "stage": stage,
             "loss_reason": loss_reason, "created_at": _ts(created),
-            "modified_at": _ts(modified or created),
+            "modified_at": _ts(modified or created), "currency": currency,
+            "probability": probability, "forecast_category": forecast,
         }, file_id=file_id)
         return self
 
-    def move(self, deal_id: str, from_stage: str, to_stage: str, at: str) -> Crm:
+    def move(self, deal_id: str, from_stage: str, to_stage: str, at: str, *,
+             amount: float | None = None, close: str | None = None) -> Crm:
         self._insert("deal_stage_history", {
             "history_id": f"h{next(self._ids)}", "deal_id": deal_id, "from_stage": from_stage,
-            "to_stage": to_stage, "moved_at": _ts(at)})
+            "to_stage": to_stage, "moved_at": _ts(at), "amount": amount,
+            "close_date": _day(close)})
+        return self
+
+    def recorded(self, as_of: str, deal_id: str, *, owner: str = "r1", team: str = "East",
+                 stage: str = "Qualification", status: str = "open", amount: float = 100,
+                 close: str = "2026-03-30", currency: str = "CNY",
+                 created: str = "2026-01-05") -> Crm:
+        """The state an earlier run recorded (out/history/deal_states/<as_of>.parquet)."""
+        self.con.execute(
+            "insert into raw_history__deal_states by name select $as_of::date as as_of_date, "
+            "'zoho_crm' as source, $deal as deal_id, $owner as owner_id, $team as team, "
+            "$stage as stage, $status as status, $amount::decimal(18, 2) as amount, "
+            "$currency as currency, $close::date as close_date, $created::date as created_date",
+            {"as_of": as_of, "deal": deal_id, "owner": owner, "team": team, "stage": stage,
+             "status": status, "amount": amount, "close": close, "currency": currency,
+             "created": created})
+        return self
+
+    def recorded_org(self, as_of: str, user_id: str, team: str | None,
+                     manager: str | None = None) -> Crm:
+        self.con.execute(
+            "insert into raw_history__org by name select $as_of::date as as_of_date, "
+            "$user as user_id, $user as name, $manager as manager_id, $team as team",
+            {"as_of": as_of, "user": user_id, "manager": manager, "team": team})
+        return self
+
+    def rate(self, day: str, currency: str, rate: float) -> Crm:
+        self._insert("fx_rates", {"rate_date": _day(day), "currency": currency, "rate": rate},
+                     source="sales_ops")
         return self
 
     def call(self, owner: str, at: str) -> Crm:
@@ -94,9 +129,11 @@ class Crm:
                      source="sales_ops")
         return self
 
-    def build(self, as_of: str = "2026-03-31", *, window_months: int = 6) -> Crm:
+    def build(self, as_of: str = "2026-03-31", *, window_months: int = 6,
+              fiscal_start: int = 1, currency: str = "CNY") -> Crm:
         build_models(self.con, Config(as_of=date.fromisoformat(as_of),
-                                      funnel_window_months=window_months))
+                                      funnel_window_months=window_months,
+                                      fiscal_year_start_month=fiscal_start, currency=currency))
         return self
 
     def rows(self, sql: str, params=None) -> list[dict]:

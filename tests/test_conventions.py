@@ -64,7 +64,8 @@ def mart_types(sample_run):
 
 @pytest.mark.parametrize("pattern, expected", [
     (r"^(?!.*_rate_)(.*_)?amount$", "DECIMAL(18,2)"),
-    (r"_rate(_change|_amount)?$", "DOUBLE"),
+    (r"^(?!fx_).*_rate(_change|_amount)?$", "DOUBLE"),  # fx_rate is a price: DECIMAL
+    (r"^fx_rate$", "DECIMAL(18,8)"),
     (r"_count$", "BIGINT"),
     (r"(_date|^month|_month|^period_start|^period_end)$", "DATE"),
     (r"_at$", "TIMESTAMP"),

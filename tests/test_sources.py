@@ -24,14 +24,15 @@ SHARED = ROOT.parent / "shared" / "datasets"
 AS_OF = date(2026, 3, 31)
 
 
-def build(tmp_path: Path, files: list[Path], org: str, **settings) -> duckdb.DuckDBPyConnection:
+def build(tmp_path: Path, files: list[Path], org: str, as_of: date = AS_OF,
+          **settings) -> duckdb.DuckDBPyConnection:
     """Ingest and build an inbox of the given files plus an org.csv; the warehouse, open."""
     inbox = tmp_path / "inbox"
     inbox.mkdir(exist_ok=True)
     for path in files:
         shutil.copy(path, inbox / path.name)
     (inbox / "org.csv").write_text(org, encoding="utf-8")
-    config = load_config(inbox=inbox, out=tmp_path / "out", as_of=AS_OF, settle_seconds=0,
+    config = load_config(inbox=inbox, out=tmp_path / "out", as_of=as_of, settle_seconds=0,
                          **settings)
     run(config, ("ingest", "build"))
     return duckdb.connect(str(config.warehouse), read_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 
 STATUSES = ["open", "won", "lost"]
+FORECAST_CATEGORIES = ["pipeline", "best_case", "commit", "closed", "omitted"]
 ACTIVITY_TYPES = ["call", "meeting", "task"]
 
 
@@ -16,7 +17,7 @@ def text(description: str, *, nullable: bool = True, **checks) -> pa.Field:
     return pa.Field(nullable=nullable, description=description, **checks)
 
 
-def amount(description: str, *, nullable: bool = False) -> pa.Field:
+def money(description: str, *, nullable: bool = False) -> pa.Field:
     return pa.Field(ge=0, nullable=nullable, description=description)
 
 

@@ -8,13 +8,14 @@ from pandera.typing import Series
 
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
+    FORECAST_CATEGORIES,
     STATUSES,
-    amount,
     count,
     days,
     flag,
     key,
     moment,
+    money,
     order,
     text,
 )
@@ -30,6 +31,10 @@ class IntPipelineStages(pa.DataFrameModel):
     stage: Series[str] = key("Canonical stage.")
     stage_order: Series[pd.Int32Dtype] = order("Position in the pipeline; null for lost.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    default_probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                                  description="Default probability.")
+    default_forecast_category: Series[str] = text("Default forecast category.",
+                                                  isin=FORECAST_CATEGORIES)
     next_stage_order: Series[pd.Int32Dtype] = order("The next open stage's order; null "
                                                     "after the last and for closed stages.")
     is_first_stage: Series[pd.BooleanDtype] = pa.Field(
@@ -54,6 +59,7 @@ class IntDealStageVisits(DealGrain):
                                               "no creation time.", nullable=True)
     left_at: Series[pd.Timestamp] = moment("When it ended; null for the current stay.",
                                            nullable=True)
+    is_regression: Series[bool] = flag("Entered from a stage further along the pipeline.")
 
     class Config:
         name = "int_deal_stage_visits"
@@ -103,10 +109,15 @@ class IntDealsResolved(DealGrain):
     next_step: Series[str] = text("Next step.")
     lead_source: Series[str] = text("Lead source.")
     loss_reason: Series[str] = text("Reason for loss.")
-    forecast_category: Series[str] = text("Forecast category.")
+    forecast_category: Series[str] = text("Forecast category.", isin=FORECAST_CATEGORIES)
     stage: Series[str] = key("Canonical stage.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
-    amount: Series[float] = amount("Deal amount.", nullable=True)
+    amount: Series[float] = money("Amount in the reporting currency.", nullable=True)
+    deal_amount: Series[float] = money("Amount in the deal's own currency.", nullable=True)
+    deal_currency: Series[str] = key("The deal's currency.")
+    fx_rate: Series[float] = pa.Field(gt=0, nullable=True,
+                                      description="Reporting currency per unit of it.")
+    conversion_date: Series[pd.Timestamp] = moment("The day it is converted at.")
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability as a fraction.")
     stage_order: Series[pd.Int32Dtype] = order("Position of the stage; null for lost.")
@@ -156,10 +167,10 @@ class IntOwnerMonths(pa.DataFrameModel):
     owner_id: Series[str] = key("Owner.")
     month: Series[pd.Timestamp] = moment("First day of the month.")
     won_count: Series[int] = count("Deals won, by Closing Date.")
-    won_amount: Series[float] = amount("Amount won.")
+    won_amount: Series[float] = money("Amount won.")
     lost_count: Series[int] = count("Deals lost, by Closing Date.")
-    lost_amount: Series[float] = amount("Amount lost.")
-    target_won_amount: Series[float] = amount("Won-amount target; null when none.",
+    lost_amount: Series[float] = money("Amount lost.")
+    target_won_amount: Series[float] = money("Won-amount target; null when none.",
                                               nullable=True)
     activities_count: Series[int] = count("Calls, meetings and tasks in the month.")
 
@@ -185,7 +196,9 @@ class IntReportScopes(pa.DataFrameModel):
 
 class IntReportPeriods(pa.DataFrameModel):
     period_kind: Series[str] = text("Which period.", nullable=False, isin=[
-        "month_to_date", "quarter_to_date", "month", "funnel_current", "funnel_previous"])
+        "month_to_date", "quarter_to_date", "previous_year_quarter_to_date", "forecast_quarter",
+        "month", "funnel_current", "funnel_previous", "waterfall_week", "waterfall_month",
+        "waterfall_quarter"])
     period_start: Series[pd.Timestamp] = moment("First day.")
     period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
 
@@ -217,3 +230,56 @@ class IntDealFunnelStages(DealGrain):
     @pa.dataframe_check
     def passing_or_losing_needs_reaching(cls, df: pd.DataFrame) -> Series[bool]:
         return df["is_reached"] | ~(df["is_reached_next"] | df["is_lost_here"])
+
+
+class VersionColumns(DealGrain):
+    stage: Series[str] = key("Canonical stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability as a fraction.")
+    forecast_category: Series[str] = text("Forecast category.", isin=FORECAST_CATEGORIES)
+    close_date: Series[pd.Timestamp] = moment("Closing Date then.", nullable=True)
+    owner_id: Series[str] = text("Owner then (the nearest known).")
+    team: Series[str] = text("Owner's team then.")
+
+
+class IntDealVersions(VersionColumns):
+    version_date: Series[pd.Timestamp] = moment("The day whose end the state is of.")
+    amount: Series[float] = money("Amount in the deal's currency.", nullable=True)
+
+    class Config:
+        name = "int_deal_versions"
+        description = "One row per deal per day its state is known at the end of."
+        unique = ["source", "deal_id", "version_date"]
+        strict = True
+
+
+class IntDealHistoryFacts(DealGrain):
+    push_count: Series[int] = count("Times the close date moved later while open.")
+    days_slipped: Series[int] = count("Days it moved later in all.")
+    first_close_date: Series[pd.Timestamp] = moment("Earliest close date recorded.",
+                                                    nullable=True)
+    owner_at_close_id: Series[str] = text("Owner when it last closed.")
+    team_at_close: Series[str] = text("That owner's team then.")
+
+    class Config:
+        name = "int_deal_history_facts"
+        description = "One row per deal."
+        unique = ["source", "deal_id"]
+        strict = True
+
+
+class IntUserTeams(pa.DataFrameModel):
+    user_id: Series[str] = key("Person.")
+    team: Series[str] = text("Team in the stretch.")
+    valid_from: Series[pd.Timestamp] = moment("First day of the stretch.")
+    valid_to: Series[pd.Timestamp] = moment("Day it ended; null while it lasts.",
+                                            nullable=True)
+    is_first: Series[bool] = flag("The earliest known stretch.")
+
+    class Config:
+        name = "int_user_teams"
+        description = "One row per person per stretch of days in one team."
+        unique = ["user_id", "valid_from"]
+        strict = True

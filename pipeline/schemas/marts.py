@@ -8,13 +8,14 @@ from pandera.typing import Series
 
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
+    FORECAST_CATEGORIES,
     STATUSES,
-    amount,
     count,
     days,
     flag,
     key,
     moment,
+    money,
     order,
     rate,
     ratio,
@@ -49,18 +50,32 @@ class FctDeals(pa.DataFrameModel):
     account_name: Series[str] = text("Account name.")
     owner_id: Series[str] = key("Deal owner.")
     owner_name: Series[str] = text("Owner's name.")
-    team: Series[str] = text("Owner's team; null when not in the org chart.")
+    team: Series[str] = text("Owner's team (at close, for a closed deal); null when not "
+                             "in the org chart.")
     region: Series[str] = text("Owner's region.")
+    owner_at_close_id: Series[str] = text("Owner when it last closed; null while open.")
     stage: Series[str] = key("Current canonical stage.")
     stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost stages.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
-    amount: Series[float] = amount("Deal amount.", nullable=True)
+    amount: Series[float] = money("Amount in the reporting currency.", nullable=True)
+    deal_amount: Series[float] = money("Amount in the deal's own currency.", nullable=True)
+    deal_currency: Series[str] = key("The deal's currency.")
+    fx_rate: Series[float] = pa.Field(gt=0, nullable=True,
+                                      description="Reporting currency per unit, as converted.")
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
-                                          description="Probability as a fraction.")
+                                          description="Probability: the CRM's, else the stage's.")
+    forecast_category: Series[str] = text("Forecast category: the CRM's, else the stage's.",
+                                          isin=FORECAST_CATEGORIES)
     created_date: Series[pd.Timestamp] = moment("Date created; null when the CRM gives no "
                                                 "creation time.", nullable=True)
     close_date: Series[pd.Timestamp] = moment("Closing Date; only an open deal may lack one.",
                                               nullable=True)
+    first_close_date: Series[pd.Timestamp] = moment("Earliest close date recorded.",
+                                                    nullable=True)
+    push_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                 description="Close date moved later, times.")
+    days_slipped: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                   description="Days it moved later in all.")
     loss_reason: Series[str] = text("Reason for loss.")
     lead_source: Series[str] = text("Lead source.")
     deal_type: Series[str] = text("Deal type.")
@@ -93,6 +108,7 @@ class FctDealStageEvents(pa.DataFrameModel):
                                            nullable=True)
     is_current: Series[bool] = flag("The deal is in this stage now.")
     visit_count: Series[int] = pa.Field(ge=1, description="Stays in the stage.")
+    regression_count: Series[int] = count("Stays entered by a step back from a later stage.")
     days_in_stage: Series[float] = days("Days in all stays, to the as-of date; open stages.")
     source: Series[str] = key("Source mapping.")
 
@@ -132,13 +148,13 @@ class PerformanceColumns(pa.DataFrameModel):
     owner_name: Series[str] = text("Owner's name.")
     team: Series[str] = text("Owner's team.")
     won_count: Series[int] = count("Deals won.")
-    won_amount: Series[float] = amount("Amount won.")
+    won_amount: Series[float] = money("Amount won.")
     lost_count: Series[int] = count("Deals lost.")
-    lost_amount: Series[float] = amount("Amount lost.")
+    lost_amount: Series[float] = money("Amount lost.")
     win_rate: Series[float] = rate("won_count / (won_count + lost_count).")
     win_rate_amount: Series[float] = rate("won_amount / (won_amount + lost_amount).")
-    avg_won_amount: Series[float] = amount("won_amount / won_count.", nullable=True)
-    target_won_amount: Series[float] = amount("Won-amount target.", nullable=True)
+    avg_won_amount: Series[float] = money("won_amount / won_count.", nullable=True)
+    target_won_amount: Series[float] = money("Won-amount target.", nullable=True)
     attainment_rate: Series[float] = ratio("won_amount / target_won_amount.")
     activities_count: Series[int] = count("Calls, meetings and tasks.")
 
@@ -159,8 +175,14 @@ class PerformanceColumns(pa.DataFrameModel):
 
 
 class RptRepPerformanceMonthly(PerformanceColumns):
-    owner_id: Series[str] = key("Deal owner.")
+    owner_id: Series[str] = key("Deal owner (the owner at close, for closed deals).")
     month: Series[pd.Timestamp] = moment("First day of the calendar month.")
+    fiscal_year: Series[pd.Int32Dtype] = pa.Field(coerce=True, description=(
+        "Fiscal year of the month, named by the calendar year it ends in."))
+    fiscal_quarter: Series[pd.Int32Dtype] = pa.Field(ge=1, le=4, coerce=True,
+                                                     description="Fiscal quarter, 1-4.")
+    fiscal_month_number: Series[pd.Int32Dtype] = pa.Field(ge=1, le=12, coerce=True,
+                                                   description="Month of the fiscal year.")
 
     class Config:
         name = "rpt_rep_performance_monthly"
@@ -204,7 +226,7 @@ class FunnelColumns(pa.DataFrameModel):
     stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
     deals_reached: Series[int] = count("Deals that reached this stage or a later one.")
     deals_lost_here: Series[int] = count("Lost deals whose furthest stage was this one.")
-    lost_amount_here: Series[float] = amount("Their amount.")
+    lost_amount_here: Series[float] = money("Their amount.")
     conversion_rate: Series[float] = rate("Share of the deals reached here that got past.")
     median_days_in_stage: Series[float] = days("Median days of completed stays.")
 
@@ -239,7 +261,7 @@ class RptScopeFunnel(FunnelColumns):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
     previous_deals_reached: Series[int] = count("deals_reached, previous window.")
     previous_deals_lost_here: Series[int] = count("deals_lost_here, previous window.")
-    previous_lost_amount_here: Series[float] = amount("lost_amount_here, previous window.")
+    previous_lost_amount_here: Series[float] = money("lost_amount_here, previous window.")
     previous_conversion_rate: Series[float] = rate("conversion_rate, previous window.")
     conversion_rate_change: Series[float] = pa.Field(
         ge=-1, le=1, nullable=True, description="conversion_rate - previous_conversion_rate.")
@@ -263,7 +285,7 @@ class RptFunnelLossReasons(pa.DataFrameModel):
     stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
     loss_reason: Series[str] = text("Reason for loss; null when none was given.")
     lost_count: Series[int] = pa.Field(ge=1, description="Deals lost.")
-    lost_amount: Series[float] = amount("Their amount.")
+    lost_amount: Series[float] = money("Their amount.")
 
     class Config:
         name = "rpt_funnel_loss_reasons"
@@ -278,9 +300,9 @@ class RptScopeLossReasons(pa.DataFrameModel):
     stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
     loss_reason: Series[str] = text("Reason for loss; null when none was given.")
     lost_count: Series[int] = count("Deals lost, current window.")
-    lost_amount: Series[float] = amount("Their amount.")
+    lost_amount: Series[float] = money("Their amount.")
     previous_lost_count: Series[int] = count("Deals lost, previous window.")
-    previous_lost_amount: Series[float] = amount("Their amount.")
+    previous_lost_amount: Series[float] = money("Their amount.")
 
     class Config:
         name = "rpt_scope_loss_reasons"
@@ -299,7 +321,7 @@ class RptScopeLostDeals(pa.DataFrameModel):
     owner_name: Series[str] = text("Owner's name.")
     furthest_stage: Series[str] = key("Stage where it was lost.")
     loss_reason: Series[str] = text("Reason for loss.")
-    amount: Series[float] = amount("Deal amount.", nullable=True)
+    amount: Series[float] = money("Deal amount.", nullable=True)
     close_date: Series[pd.Timestamp] = moment("Closing Date.")
 
     class Config:
@@ -318,4 +340,183 @@ class RptDataFreshness(pa.DataFrameModel):
     class Config:
         name = "rpt_data_freshness"
         description = "One row per CRM entity."
+        strict = True
+
+
+class FctDealHistory(pa.DataFrameModel):
+    deal_id: Series[str] = key("CRM deal id.")
+    valid_from: Series[pd.Timestamp] = moment("The state holds from the end of this day.")
+    valid_to: Series[pd.Timestamp] = moment("It holds until this day; null: still holds.",
+                                            nullable=True)
+    stage: Series[str] = key("Canonical stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    deal_amount: Series[float] = money("Amount in the deal's currency.", nullable=True)
+    deal_currency: Series[str] = key("The deal's currency.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date then.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability then.")
+    forecast_category: Series[str] = text("Forecast category then.", isin=FORECAST_CATEGORIES)
+    owner_id: Series[str] = text("Owner then.")
+    team: Series[str] = text("Owner's team then.")
+    source: Series[str] = key("Source mapping.")
+
+    class Config:
+        name = "fct_deal_history"
+        description = "One row per deal per change of its state (type-2 history)."
+        unique = ["source", "deal_id", "valid_from"]
+        strict = True
+
+    @pa.dataframe_check
+    def validity_runs_forward(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["valid_to"].isna() | (df["valid_to"] > df["valid_from"])
+
+
+WATERFALL_MOVEMENTS = ["opening", "created", "reopened", "pulled_in", "expanded", "contracted",
+                       "advanced", "slipped", "unchanged", "pushed_out", "won", "lost",
+                       "removed", "closing"]
+
+
+class WaterfallColumns(pa.DataFrameModel):
+    window_kind: Series[str] = text("Which window.", nullable=False, isin=[
+        "waterfall_week", "waterfall_month", "waterfall_quarter"])
+    opening_date: Series[pd.Timestamp] = moment("The pipeline at the end of this day...")
+    closing_date: Series[pd.Timestamp] = moment("...against the pipeline on the as-of date.")
+    movement: Series[str] = text("opening, a movement, or closing.", nullable=False,
+                                 isin=WATERFALL_MOVEMENTS)
+    movement_order: Series[int] = pa.Field(ge=0, description="Order the report lists it in.")
+    deals_count: Series[int] = count("Deals in the pipeline (opening, closing) or that "
+                                     "moved this way.")
+    count_change: Series[int] = pa.Field(description=(
+        "The movement's effect on the pipeline's number of deals (opening, closing: the "
+        "number)."))
+    amount: Series[float] = pa.Field(description=(
+        "The pipeline's amount (opening, closing) or the movement's effect on it, in the "
+        "reporting currency at the as-of date's rates."))
+
+    @classmethod
+    def _reconciles(cls, df: pd.DataFrame, keys: list[str]) -> bool:
+        signed = df.assign(
+            sign=df["movement"].map(lambda m: -1 if m == "closing" else 1))
+        sums = (signed.assign(n=signed["count_change"] * signed["sign"],
+                              a=signed["amount"] * signed["sign"])
+                .groupby(keys, dropna=False)[["n", "a"]].sum())
+        return bool((sums["n"] == 0).all() and (sums["a"].abs() < TOLERANCE).all())
+
+
+class RptPipelineWaterfall(WaterfallColumns):
+    team: Series[str] = text("Owner's team (at the end of the window).")
+    owner_id: Series[str] = key("Owner (at the end of the window).")
+
+    class Config:
+        name = "rpt_pipeline_waterfall"
+        description = "One row per waterfall window per team per owner per movement."
+        unique = ["window_kind", "team", "owner_id", "movement"]
+        strict = True
+
+    @pa.dataframe_check
+    def opening_plus_movements_is_closing(cls, df: pd.DataFrame) -> bool:
+        return cls._reconciles(df, ["window_kind", "team", "owner_id"])
+
+
+class RptScopeWaterfall(WaterfallColumns):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+
+    class Config:
+        name = "rpt_scope_waterfall"
+        description = "One row per report scope per waterfall window per movement."
+        unique = ["scope_id", "window_kind", "movement"]
+        strict = True
+
+    @pa.dataframe_check
+    def opening_plus_movements_is_closing(cls, df: pd.DataFrame) -> bool:
+        return cls._reconciles(df, ["scope_id", "window_kind"])
+
+
+class RptForecast(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    owner_id: Series[str] = text("An owner in the scope; null on the scope's total row.")
+    owner_name: Series[str] = text("Owner's name.")
+    quarter_start: Series[pd.Timestamp] = moment("First day of the fiscal quarter.")
+    quarter_end: Series[pd.Timestamp] = moment("Its last day.")
+    won_amount: Series[float] = money("Won in the quarter so far.")
+    commit_amount: Series[float] = money("Won + open commit deals closing in the quarter.")
+    best_case_amount: Series[float] = money("Commit + open best-case deals.")
+    pipeline_amount: Series[float] = money("Best case + open pipeline-category deals.")
+    open_pipeline_amount: Series[float] = money("Open deals closing in the quarter, not "
+                                                 "omitted.")
+    weighted_pipeline_amount: Series[float] = money("The same, each times its probability.")
+    target_won_amount: Series[float] = money("The quarter's target.", nullable=True)
+    attainment_rate: Series[float] = ratio("won_amount / target_won_amount.")
+    coverage_rate: Series[float] = ratio("open_pipeline_amount / (target - won); null once "
+                                         "the target is reached.")
+
+    class Config:
+        name = "rpt_forecast"
+        description = "One row per scope per owner, plus a total row, for the fiscal quarter."
+        unique = ["scope_id", "owner_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def categories_add_up(cls, df: pd.DataFrame) -> Series[bool]:
+        return ((df["won_amount"] <= df["commit_amount"] + TOLERANCE)
+                & (df["commit_amount"] <= df["best_case_amount"] + TOLERANCE)
+                & (df["best_case_amount"] <= df["pipeline_amount"] + TOLERANCE))
+
+    @pa.dataframe_check
+    def weighted_within_pipeline(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["weighted_pipeline_amount"] <= df["open_pipeline_amount"] + TOLERANCE
+
+
+class RptRepSlippage(pa.DataFrameModel):
+    owner_id: Series[str] = pa.Field(unique=True, description="Owner of open deals.")
+    owner_name: Series[str] = text("Owner's name.")
+    team: Series[str] = text("Owner's team.")
+    open_deals_count: Series[int] = pa.Field(ge=1, description="Open deals.")
+    pushed_deals_count: Series[int] = count("Open deals whose close date was ever pushed.")
+    push_count: Series[int] = count("Pushes in all.")
+    days_slipped: Series[int] = count("Days pushed in all.")
+    slip_rate: Series[float] = rate("pushed_deals_count / open_deals_count.")
+
+    class Config:
+        name = "rpt_rep_slippage"
+        description = "One row per owner of open deals."
+        strict = True
+
+
+class RptStageVelocity(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    stage: Series[str] = key("Open stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    deals_in_stage_count: Series[int] = count("Open deals in it now.")
+    median_days_so_far: Series[float] = days("Median days those deals have spent in it.")
+    median_days_to_leave: Series[float] = days("Median days of the stays that ended.")
+    regressions_count: Series[int] = count("Times a deal stepped back into it.")
+
+    class Config:
+        name = "rpt_stage_velocity"
+        description = "One row per scope per open stage."
+        unique = ["scope_id", "stage"]
+        strict = True
+
+
+class RptScopeSlippedDeals(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    slip_rank: Series[int] = pa.Field(ge=1, le=10, description="1 for the most pushed.")
+    deal_id: Series[str] = key("CRM deal id.")
+    deal_name: Series[str] = text("Deal name.")
+    owner_id: Series[str] = key("Owner.")
+    owner_name: Series[str] = text("Owner's name.")
+    stage: Series[str] = key("Current stage.")
+    amount: Series[float] = money("Amount.", nullable=True)
+    first_close_date: Series[pd.Timestamp] = moment("Close date first recorded.",
+                                                    nullable=True)
+    close_date: Series[pd.Timestamp] = moment("Close date now.", nullable=True)
+    push_count: Series[int] = pa.Field(ge=1, description="Times pushed.")
+    days_slipped: Series[int] = count("Days pushed in all.")
+
+    class Config:
+        name = "rpt_scope_slipped_deals"
+        description = "One row per scope per one of its ten most pushed open deals."
+        unique = ["scope_id", "slip_rank"]
         strict = True

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.schemas._fields import STATUSES, amount, key, moment, order, text
+from pipeline.schemas._fields import FORECAST_CATEGORIES, STATUSES, key, moment, money, order, text
 
 
 class SourceGrain(pa.DataFrameModel):
@@ -18,6 +18,10 @@ class StgConfigStages(SourceGrain):
     stage: Series[str] = key("The canonical stage the label means.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
     stage_order: Series[pd.Int32Dtype] = order("Position in the pipeline; null for lost.")
+    default_probability: Series[float] = pa.Field(
+        ge=0, le=1, nullable=True, description="Probability of a deal in it that has none.")
+    default_forecast_category: Series[str] = text(
+        "Forecast category of a deal in it that has none.", isin=FORECAST_CATEGORIES)
 
     class Config:
         name = "stg_config__stages"
@@ -42,10 +46,12 @@ class StgCrmDeals(SourceGrain):
     next_step: Series[str] = text("Next step as typed by the rep.")
     lead_source: Series[str] = text("Lead source.")
     loss_reason: Series[str] = text("Reason for loss, for lost deals.")
-    forecast_category: Series[str] = text("Forecast category as the CRM names it.")
+    forecast_category: Series[str] = text("Forecast category: the CRM's, else the stage's.",
+                                          isin=FORECAST_CATEGORIES)
+    currency: Series[str] = text("ISO currency of the amount; null: the reporting currency.")
     stage: Series[str] = key("Canonical stage.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
-    amount: Series[float] = amount("Deal amount.", nullable=True)
+    amount: Series[float] = money("Deal amount.", nullable=True)
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability as a fraction.")
     stage_order: Series[pd.Int32Dtype] = order("Position of the stage; null for lost.")
@@ -73,8 +79,9 @@ class StgCrmDealStageHistory(SourceGrain):
     moved_by_id: Series[str] = text("User who made the move.")
     from_stage: Series[str] = text("Canonical stage the deal left, where the CRM says.")
     to_stage: Series[str] = key("Canonical stage the deal entered.")
-    forecast_category: Series[str] = text("Forecast category at the time.")
-    amount: Series[float] = amount("Amount at the time.", nullable=True)
+    forecast_category: Series[str] = text("Forecast category at the time.",
+                                          isin=FORECAST_CATEGORIES)
+    amount: Series[float] = money("Amount at the time.", nullable=True)
     probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
                                           description="Probability at the time.")
     stage_duration_days: Series[pd.Int64Dtype] = pa.Field(
@@ -199,11 +206,64 @@ class StgOpsOrg(pa.DataFrameModel):
         return df["manager_id"].isna() | (df["manager_id"] != df["user_id"])
 
 
+class StgOpsFxRates(pa.DataFrameModel):
+    currency: Series[str] = pa.Field(str_matches=r"^[A-Z]{3}$",
+                                     description="ISO currency code, upper case.")
+    rate: Series[float] = pa.Field(gt=0, description="One unit in the reporting currency.")
+    rate_date: Series[pd.Timestamp] = moment("The day the rate holds from.")
+
+    class Config:
+        name = "stg_ops__fx_rates"
+        description = "One row per currency per date."
+        unique = ["currency", "rate_date"]
+        strict = True
+
+
+class HistoryGrain(pa.DataFrameModel):
+    as_of_date: Series[pd.Timestamp] = moment("The date of the run that recorded it.")
+
+
+class StgHistoryDealStates(HistoryGrain):
+    source: Series[str] = key("Source mapping.")
+    deal_id: Series[str] = key("CRM deal id.")
+    owner_id: Series[str] = text("Owner, resolved.")
+    team: Series[str] = text("Owner's team then.")
+    stage: Series[str] = key("Canonical stage.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    forecast_category: Series[str] = text("Forecast category.", isin=FORECAST_CATEGORIES)
+    currency: Series[str] = text("ISO currency of the amount.")
+    amount: Series[float] = money("Amount in the deal's currency.", nullable=True)
+    probability: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                          description="Probability as a fraction.")
+    close_date: Series[pd.Timestamp] = moment("Closing Date then.", nullable=True)
+    created_date: Series[pd.Timestamp] = moment("Date created.", nullable=True)
+
+    class Config:
+        name = "stg_history__deal_states"
+        description = "One row per deal per earlier run that recorded it."
+        unique = ["as_of_date", "source", "deal_id"]
+        strict = True
+
+
+class StgHistoryOrg(HistoryGrain):
+    user_id: Series[str] = key("CRM user id.")
+    manager_id: Series[str] = text("Manager then.")
+    name: Series[str] = text("Name then.")
+    team: Series[str] = text("Team then.")
+    region: Series[str] = text("Region then.")
+
+    class Config:
+        name = "stg_history__org"
+        description = "One row per person per earlier run that recorded the org chart."
+        unique = ["as_of_date", "user_id"]
+        strict = True
+
+
 class StgOpsTargets(pa.DataFrameModel):
     user_id: Series[str] = key("Whose target it is.")
     metric: Series[str] = text("The metric the target is for.", nullable=False,
                                isin=["won_amount"])
-    target: Series[float] = amount("Target value for the month.")
+    target: Series[float] = money("Target value for the month.")
     period_month: Series[pd.Timestamp] = moment("First day of the target's month.")
 
     class Config:

@@ -14,6 +14,12 @@ history as (
 
 ),
 
+stages as (
+
+    select * from int_pipeline_stages
+
+),
+
 ordered_moves as (
 
     select
@@ -122,6 +128,24 @@ stays as (
 
 ),
 
+ordered as (
+
+    select
+        stays.*,
+        stages.stage_order,
+        lag(stages.stage_order) over (
+            partition by stays.source, stays.deal_id order by stays.entry_number
+        ) as previous_stage_order
+
+    from stays
+
+    inner join stages
+        on
+            stays.source = stages.source
+            and stays.stage = stages.stage
+
+),
+
 final as (
 
     select
@@ -134,9 +158,11 @@ final as (
         entered_at,
         lead(entered_at) over (
             partition by source, deal_id order by entry_number
-        ) as left_at
+        ) as left_at,
+        -- a step back: entered from a stage further along the pipeline
+        coalesce(stage_order < previous_stage_order, false) as is_regression
 
-    from stays
+    from ordered
 
 )
 

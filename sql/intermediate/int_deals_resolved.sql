@@ -1,4 +1,5 @@
--- int_deals_resolved: one row per deal, with its owner resolved (int_owner_keys).
+-- int_deals_resolved: one row per deal, its owner resolved (int_owner_keys) and its amount
+-- in the reporting currency.
 
 with
 
@@ -14,30 +15,25 @@ owners as (
 
 ),
 
-final as (
+rates as (
+
+    select * from stg_ops__fx_rates
+
+),
+
+owned as (
 
     select
-        deals.deal_id,
-        owners.resolved_owner_id as owner_id,
-        deals.account_id,
-        deals.source,
-        deals.deal_name,
-        deals.owner_name,
-        deals.account_name,
-        deals.deal_type,
-        deals.next_step,
-        deals.lead_source,
-        deals.loss_reason,
-        deals.forecast_category,
-        deals.stage,
-        deals.status,
-        deals.amount,
-        deals.probability,
-        deals.stage_order,
-        deals.close_date,
-        deals.created_date,
-        deals.created_at,
-        deals.modified_at
+        deals.*,
+        owners.resolved_owner_id,
+        coalesce(deals.currency, getvariable('reporting_currency')) as deal_currency,
+        -- a closed deal is converted at its close date, an open one at the as-of date
+        -- (README "Currencies")
+        case
+            when deals.status in ('won', 'lost') and deals.close_date is not null
+                then deals.close_date
+            else getvariable('as_of_date')::date
+        end as conversion_date
 
     from deals
 
@@ -45,6 +41,57 @@ final as (
         on
             deals.owner_id is not distinct from owners.owner_id
             and deals.owner_name is not distinct from owners.owner_name
+
+),
+
+converted as (
+
+    select
+        owned.*,
+        case
+            when owned.deal_currency = getvariable('reporting_currency') then 1
+            else rates.rate
+        end as fx_rate
+
+    from owned
+
+    asof left join rates
+        on
+            owned.deal_currency = rates.currency
+            and owned.conversion_date >= rates.rate_date
+
+),
+
+final as (
+
+    select
+        deal_id,
+        resolved_owner_id as owner_id,
+        account_id,
+        source,
+        deal_name,
+        owner_name,
+        account_name,
+        deal_type,
+        next_step,
+        lead_source,
+        loss_reason,
+        forecast_category,
+        stage,
+        status,
+        (amount * fx_rate)::decimal(18, 2) as amount,
+        amount as deal_amount,
+        deal_currency,
+        fx_rate::decimal(18, 8) as fx_rate,
+        conversion_date,
+        probability,
+        stage_order,
+        close_date,
+        created_date,
+        created_at,
+        modified_at
+
+    from converted
 
 )
 

@@ -9,6 +9,12 @@ deals as (
 
 ),
 
+history as (
+
+    select * from int_deal_history_facts
+
+),
+
 activities as (
 
     select * from int_activities_unioned
@@ -21,22 +27,28 @@ targets as (
 
 ),
 
--- a closed deal counts in the month of its Closing Date (README "Performance")
+-- a closed deal counts in the month of its Closing Date, for the rep who owned it when it
+-- closed (README "Metrics")
 closed_months as (
 
     select
-        owner_id,
-        date_trunc('month', close_date)::date as month,
-        count(*) filter (where status = 'won') as won_count,
-        coalesce(sum(amount) filter (where status = 'won'), 0) as won_amount,
-        count(*) filter (where status = 'lost') as lost_count,
-        coalesce(sum(amount) filter (where status = 'lost'), 0) as lost_amount
+        coalesce(history.owner_at_close_id, deals.owner_id) as owner_id,
+        date_trunc('month', deals.close_date)::date as month,
+        count(*) filter (where deals.status = 'won') as won_count,
+        coalesce(sum(deals.amount) filter (where deals.status = 'won'), 0) as won_amount,
+        count(*) filter (where deals.status = 'lost') as lost_count,
+        coalesce(sum(deals.amount) filter (where deals.status = 'lost'), 0) as lost_amount
 
     from deals
 
+    left join history
+        on
+            deals.source = history.source
+            and deals.deal_id = history.deal_id
+
     where
-        status in ('won', 'lost')
-        and close_date <= getvariable('as_of_date')
+        deals.status in ('won', 'lost')
+        and deals.close_date <= getvariable('as_of_date')
 
     group by 1, 2
 

@@ -14,7 +14,9 @@ canonical as (
         source,
         stage,
         stage_order,
-        status
+        status,
+        default_probability,
+        default_forecast_category
 
     from stages
 
@@ -27,6 +29,8 @@ final as (
         stage,
         stage_order,
         status,
+        default_probability,
+        default_forecast_category,
         -- the next open stage; after the last open stage comes the won stage
         case
             when status = 'open' then lead(stage_order) over (

@@ -1,4 +1,5 @@
--- int_report_periods: one row per period the reports show, placed by the as-of date.
+-- int_report_periods: one row per period the reports show, placed by the as-of date. The
+-- waterfall windows compare the pipeline at the end of period_start with its end.
 
 with
 
@@ -7,6 +8,7 @@ as_of as (
     select
         getvariable('as_of_date')::date as as_of_date,
         date_trunc('month', getvariable('as_of_date'))::date as month_start,
+        fiscal_quarter_start(getvariable('as_of_date')::date) as quarter_start,
         getvariable('funnel_window_months')::integer as window_months
 
 ),
@@ -38,8 +40,28 @@ final as (
 
     select
         'quarter_to_date' as period_kind,
-        date_trunc('quarter', as_of_date)::date as period_start,
+        quarter_start as period_start,
         as_of_date as period_end
+
+    from as_of
+
+    union all
+
+    -- the same stretch of the same fiscal quarter a year earlier
+    select
+        'previous_year_quarter_to_date' as period_kind,
+        (quarter_start - interval 1 year)::date as period_start,
+        (as_of_date - interval 1 year)::date as period_end
+
+    from as_of
+
+    union all
+
+    -- the whole fiscal quarter: the forecast, and the pipeline the waterfall follows
+    select
+        'forecast_quarter' as period_kind,
+        quarter_start as period_start,
+        (quarter_start + interval 3 month - interval 1 day)::date as period_end
 
     from as_of
 
@@ -59,7 +81,7 @@ final as (
 
     union all
 
-    -- funnel windows are whole cohort months (README "Funnel")
+    -- funnel windows are whole cohort months (README "Metrics")
     select
         'funnel_current' as period_kind,
         (month_start - to_months(window_months - 1))::date as period_start,
@@ -73,6 +95,34 @@ final as (
         'funnel_previous' as period_kind,
         (month_start - to_months(2 * window_months - 1))::date as period_start,
         (month_start - to_months(window_months - 1) - interval 1 day)::date as period_end
+
+    from as_of
+
+    union all
+
+    -- waterfall windows: from the state at the end of period_start to the as-of date
+    select
+        'waterfall_week' as period_kind,
+        (as_of_date - interval 7 day)::date as period_start,
+        as_of_date as period_end
+
+    from as_of
+
+    union all
+
+    select
+        'waterfall_month' as period_kind,
+        (month_start - interval 1 day)::date as period_start,
+        as_of_date as period_end
+
+    from as_of
+
+    union all
+
+    select
+        'waterfall_quarter' as period_kind,
+        (quarter_start - interval 1 day)::date as period_start,
+        as_of_date as period_end
 
     from as_of
 

@@ -28,6 +28,12 @@ targets as (
 
 ),
 
+owner_months as (
+
+    select * from int_owner_months
+
+),
+
 reports_to (scope_id, member_id) as (
 
     select
@@ -84,6 +90,8 @@ everyone as (
     select owner_id as member_id from activities
     union
     select user_id as member_id from targets
+    union
+    select owner_id as member_id from owner_months
 
 ),
 

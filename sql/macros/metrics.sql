@@ -11,3 +11,11 @@ create or replace macro average_amount(amount, deal_count) as
 
 create or replace macro conversion_rate(reached_next, reached) as
     reached_next / nullif(reached, 0);
+
+create or replace macro coverage_rate(open_pipeline, target_amount, won_amount) as
+    case
+        when target_amount - won_amount > 0 then open_pipeline / (target_amount - won_amount)
+    end;
+
+create or replace macro slip_rate(pushed_deals, open_deals) as
+    pushed_deals / nullif(open_deals, 0);

@@ -36,6 +36,7 @@ final as (
         end as left_at,
         bool_or(visits.left_at is null) as is_current,
         count(*) as visit_count,
+        count(*) filter (where visits.is_regression) as regression_count,
         case
             when stages.status = 'open' then sum(
                 greatest(

@@ -1,4 +1,5 @@
--- fct_deals: one row per deal, its newest record, with its owner's team and furthest stage.
+-- fct_deals: one row per deal, its newest record, with its owner's team, its furthest stage
+-- and what its history says (pushes, owner at close).
 
 with
 
@@ -11,6 +12,12 @@ deals as (
 furthest as (
 
     select * from int_deal_furthest_stages
+
+),
+
+history as (
+
+    select * from int_deal_history_facts
 
 ),
 
@@ -29,15 +36,29 @@ final as (
         deals.account_name,
         deals.owner_id,
         users.name as owner_name,
-        users.team,
+        -- a closed deal counts in the team its owner was in when it closed
+        -- (README "Hierarchy")
+        case
+            when deals.status in ('won', 'lost')
+                then coalesce(history.team_at_close, users.team)
+            else users.team
+        end as team,
         users.region,
+        history.owner_at_close_id,
         deals.stage,
         deals.stage_order,
         deals.status,
         deals.amount,
+        deals.deal_amount,
+        deals.deal_currency,
+        deals.fx_rate,
         deals.probability,
+        deals.forecast_category,
         deals.created_date,
         deals.close_date,
+        history.first_close_date,
+        history.push_count,
+        history.days_slipped,
         deals.loss_reason,
         deals.lead_source,
         deals.deal_type,
@@ -54,6 +75,11 @@ final as (
         on
             deals.source = furthest.source
             and deals.deal_id = furthest.deal_id
+
+    left join history
+        on
+            deals.source = history.source
+            and deals.deal_id = history.deal_id
 
     left join users
         on deals.owner_id = users.user_id

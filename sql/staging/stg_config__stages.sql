@@ -19,8 +19,11 @@ final as (
         stage,
         status,
 
+        default_forecast_category,
+
         -- numerics
-        stage_order
+        stage_order,
+        default_probability
 
     from stages
 

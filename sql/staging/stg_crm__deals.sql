@@ -46,14 +46,18 @@ final as (
         newest_first.next_step,
         newest_first.lead_source,
         newest_first.loss_reason,
-        newest_first.forecast_category,
+        -- the CRM's forecast category and probability, else the stage's defaults
+        coalesce(
+            newest_first.forecast_category, stages.default_forecast_category
+        ) as forecast_category,
+        upper(newest_first.currency) as currency,
         stages.stage,
         -- status by the mapping's rule (flags, a status column), else by the stage
         coalesce(newest_first.status, stages.status) as status,
 
         -- numerics
         newest_first.amount,
-        newest_first.probability,
+        coalesce(newest_first.probability, stages.default_probability) as probability,
         stages.stage_order,
 
         -- dates

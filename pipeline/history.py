@@ -1,0 +1,84 @@
+"""History: each run records the state of every deal, and of the org chart, as of its date.
+
+The records are Parquet files, one per kind and as-of date, under out/history/. A run that
+is repeated replaces its date's files; the build of a date reads only the files of earlier
+dates, so runs may come in any order and a date can always be rebuilt as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+import duckdb
+
+from pipeline.config import Config
+from pipeline.db import read_state, scalar
+from pipeline.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+
+# kind -> (the validated table it is taken from, its columns)
+SNAPSHOTS = {
+    "deal_states": ("fct_deals", "source, deal_id, owner_id, team, stage, status, "
+                    "deal_amount as amount, deal_currency as currency, close_date, probability, "
+                    "forecast_category, created_date"),
+    "org": ("stg_ops__org", "user_id, name, manager_id, team, region"),
+}
+TABLES = {
+    "deal_states": ("raw_history__deal_states",
+                    "as_of_date date, source varchar, deal_id varchar, owner_id varchar, "
+                    "team varchar, stage varchar, status varchar, amount decimal(18, 2), "
+                    "currency varchar, close_date date, probability double, "
+                    "forecast_category varchar, created_date date"),
+    "org": ("raw_history__org",
+            "as_of_date date, user_id varchar, name varchar, manager_id varchar, "
+            "team varchar, region varchar"),
+}
+
+
+def load_history(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Every recorded state into raw_history__ tables (the build picks the dates it needs),
+    and the files read into raw_history_files."""
+    con.execute("create or replace table raw_history_files (kind varchar, "
+                "file_name varchar, sha256 varchar)")
+    for kind, (table, columns) in TABLES.items():
+        con.execute(f"create or replace table {table} ({columns})")
+        files = sorted((config.history_dir / kind).glob("*.parquet"))
+        if files:
+            con.execute(f"insert into {table} by name select * from read_parquet($files)",
+                        {"files": [str(f) for f in files]})
+            con.executemany("insert into raw_history_files values (?, ?, ?)",
+                            [(kind, f.name, _sha256(f)) for f in files])
+            log.info("loaded %d recorded dates of %s", len(files), kind)
+
+
+def record_snapshot(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Writes this date's states, from validated tables only, replacing any earlier record."""
+    build_id = read_state(con, "build_id")
+    if build_id is None or read_state(con, "validated_build_id") != build_id:
+        raise ValidationFailed("only a validated build is recorded in the history; "
+                               "run `make validate` first")
+    as_of = config.as_of.isoformat()
+    for kind, (source, columns) in SNAPSHOTS.items():
+        folder = config.history_dir / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{as_of}.parquet"
+        partial = folder / f".{as_of}.parquet.partial"
+        con.execute(f"copy (select $as_of::date as as_of_date, {columns} from {source} "
+                    f"order by all) to '{_literal(partial)}' (format parquet)",
+                    {"as_of": as_of})
+        os.replace(partial, target)
+    deals = scalar(con, "select count(*) from fct_deals")
+    log.info("recorded the state of %d deals as of %s", deals, as_of)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _literal(path: Path) -> str:
+    """COPY takes its target as a literal; the path is ours, quotes doubled all the same."""
+    return str(path).replace("'", "''")

@@ -1,0 +1,118 @@
+"""rpt_pipeline_waterfall on a hand-built week: every movement, each precedence case, and the
+reconciliation opening + movements = closing.
+
+As of 2026-03-31, fiscal quarter January-March; the week's window opens at the end of
+2026-03-24, the state an earlier run recorded. The pipeline is the open deals closing in
+the quarter.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+OPENED = "2026-03-24"
+
+
+@pytest.fixture
+def week(crm):
+    crm.person("r1", team="East")
+
+    def was(deal_id, amount=100, close="2026-03-30", stage="Qualification", status="open"):
+        crm.recorded(OPENED, deal_id, amount=amount, close=close, stage=stage, status=status)
+
+    def now(deal_id, amount=100, close="2026-03-30", stage="Qualification", **kwargs):
+        crm.deal(deal_id, amount=amount, close=close, stage=stage, **kwargs)
+
+    # won, lost, removed
+    was("won", close="2026-03-28")
+    now("won", stage="Closed Won", close="2026-03-27")
+    was("won_grew", close="2026-03-29")                              # won beats expanded
+    now("won_grew", amount=150, stage="Closed Won", close="2026-03-30")
+    now("won_new", amount=60, stage="Closed Won", close="2026-03-30",
+        created="2026-03-26 10:00:00")                               # won beats created
+    was("lost", amount=200)
+    now("lost", amount=200, stage="Closed Lost", close="2026-03-29")
+    was("removed", amount=900, close="2026-03-29")                   # gone from the CRM
+    # into the pipeline
+    now("created", amount=300, close="2026-03-29", created="2026-03-26 10:00:00")
+    was("reopened", amount=400, stage="Closed Lost", status="lost", close="2026-03-20")
+    now("reopened", amount=400)
+    was("pulled_in", amount=500, close="2026-05-15")
+    now("pulled_in", amount=500, close="2026-03-31")
+    was("pulled_in_advanced", amount=50, close="2026-05-01")         # pulled in beats advanced
+    now("pulled_in_advanced", amount=50, stage="Proposal/Price Quote")
+    # out of it
+    was("pushed_out", amount=600, close="2026-03-25")
+    now("pushed_out", amount=600, close="2026-04-10")
+    was("pushed_out_grew", close="2026-03-29")                       # pushed out beats expanded
+    now("pushed_out_grew", amount=200, close="2026-04-20")
+    # within it
+    was("expanded", amount=700, close="2026-03-29")
+    now("expanded", amount=750, close="2026-03-29")
+    was("expanded_advanced")                                         # expanded beats advanced
+    now("expanded_advanced", amount=130, stage="Needs Analysis")
+    was("contracted", amount=800)
+    now("contracted", amount=720)
+    was("advanced")
+    now("advanced", stage="Value Proposition")
+    was("advanced_slipped", close="2026-03-26")                      # advanced beats slipped
+    now("advanced_slipped", stage="Needs Analysis", close="2026-03-26")
+    was("slipped", close="2026-03-26")
+    now("slipped", close="2026-03-26")
+    was("unchanged", close="2026-03-31")                             # due today: not slipped
+    now("unchanged", close="2026-03-31")
+    return crm.build(as_of="2026-03-31")
+
+
+def movements(built, window="waterfall_week") -> dict[str, tuple[int, int, Decimal]]:
+    rows = built.rows("select movement, deals_count, count_change, amount "
+                      "from rpt_pipeline_waterfall where window_kind = ? and owner_id = 'r1'",
+                      [window])
+    return {r["movement"]: (r["deals_count"], r["count_change"], r["amount"]) for r in rows}
+
+
+def test_every_movement_with_its_deals_and_effect(week):
+    assert movements(week) == {
+        "opening": (13, 13, Decimal("4000.00")),
+        "won": (3, -2, Decimal("-200.00")),
+        "lost": (1, -1, Decimal("-200.00")),
+        "removed": (1, -1, Decimal("-900.00")),
+        "created": (1, 1, Decimal("300.00")),
+        "reopened": (1, 1, Decimal("400.00")),
+        "pulled_in": (2, 2, Decimal("550.00")),
+        "pushed_out": (2, -2, Decimal("-700.00")),
+        "expanded": (2, 0, Decimal("80.00")),
+        "contracted": (1, 0, Decimal("-80.00")),
+        "advanced": (2, 0, Decimal("0.00")),
+        "slipped": (1, 0, Decimal("0.00")),
+        "unchanged": (1, 0, Decimal("0.00")),
+        "closing": (11, 11, Decimal("3250.00")),
+    }
+
+
+@pytest.mark.parametrize("window", ["waterfall_week", "waterfall_month", "waterfall_quarter"])
+def test_opening_plus_movements_is_closing(week, window):
+    found = movements(week, window)
+    middle = [v for m, v in found.items() if m not in ("opening", "closing")]
+    assert found["opening"][1] + sum(v[1] for v in middle) == found["closing"][1]
+    assert found["opening"][2] + sum(v[2] for v in middle) == found["closing"][2]
+
+
+def test_the_scope_adds_up_its_owners(week):
+    rows = week.rows("select movement, amount from rpt_scope_waterfall where scope_id = "
+                     "'company' and window_kind = 'waterfall_week'")
+    assert {r["movement"]: r["amount"] for r in rows}["closing"] == Decimal("3250.00")
+
+
+def test_a_deal_in_another_currency_moves_at_the_as_of_rate(crm):
+    crm.person("r1", team="East")
+    crm.rate("2026-01-01", "USD", 7.0).rate("2026-03-30", "USD", 7.2)
+    crm.recorded(OPENED, "usd", amount=100, currency="USD")
+    crm.deal("usd", amount=110, close="2026-03-30", currency="USD")
+    crm.build(as_of="2026-03-31")
+    found = movements(crm)
+    # both ends at 7.2: 720 at the opening, 792 at the close: expanded by 72
+    assert found["opening"][2] == Decimal("720.00")
+    assert found["expanded"] == (1, 0, Decimal("72.00"))
