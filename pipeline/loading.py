@@ -28,27 +28,32 @@ from pipeline.readers import (
 
 def match_mapping(path: Path, columns: tuple[str, ...], sources: dict[str, Source],
                   line: int = 1) -> EntityMapping:
-    """The mapping whose signature the header (on `line`) carries; the most specific wins."""
+    """The mapping whose signature the header (on `line`) carries; when several do, the one
+    that reads most of the header's columns wins, then the one with the longer signature."""
     candidates = [m for s in sources.values() for m in s.entities.values()]
 
     def present(mapping: EntityMapping) -> set[str]:
         return {mapping.source.header_key(c) for c in columns}
 
+    def reads(m: EntityMapping) -> int:
+        wanted = {m.source.header_key(c) for col in m.columns.values() for c in col.sources}
+        return len(wanted & present(m))
+
     matching = [m for m in candidates
                 if {m.source.header_key(c) for c in m.signature} <= present(m)]
     if not matching:
-        def overlap(m: EntityMapping) -> int:
-            wanted = {m.source.header_key(c) for col in m.columns.values() for c in col.sources}
-            return len(wanted & present(m))
-
-        closest = max(candidates, key=overlap)
+        closest = max(candidates, key=reads)
         lacking = [c for c in closest.signature
                    if closest.source.header_key(c) not in present(closest)]
         raise InputRejected(
             path.name, f"the header matches no known export; closest is {closest.title} "
             f"({closest.source.path.name}), which also needs {lacking}", line=line)
-    matching.sort(key=lambda m: len(m.signature), reverse=True)
-    if len(matching) > 1 and len(matching[0].signature) == len(matching[1].signature):
+
+    def fit(m: EntityMapping) -> tuple[int, int]:
+        return reads(m), len(m.signature)
+
+    matching.sort(key=fit, reverse=True)
+    if len(matching) > 1 and fit(matching[0]) == fit(matching[1]):
         raise InputRejected(path.name, "the header matches more than one export: "
                             f"{matching[0].title} and {matching[1].title}", line=line)
     return matching[0]

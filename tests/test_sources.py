@@ -331,3 +331,23 @@ def test_salesforce_user_list_names_owners_outside_the_org_chart(tmp_path):
                 ORG, stages=CLOUD_STAGES)
     assert one(con, "select name, is_in_org from dim_users where user_id = "
                     "'005Ec000004oBPNIA2'") == ("Data Cloud Admin", False)
+
+
+# --- Recognition --------------------------------------------------------------------------
+
+def test_every_export_shape_is_recognised_as_itself():
+    """A header with every column a mapping reads is matched to that mapping, not to a
+    shorter one whose signature it also carries."""
+    from pipeline.loading import match_mapping
+    from pipeline.mapping import load_sources
+    from pipeline.paths import SOURCES_DIR
+
+    sources = load_sources([SOURCES_DIR])
+    mistaken = {}
+    for mapping in (m for s in sources.values() for m in s.entities.values()):
+        header = dict.fromkeys([*mapping.signature,
+                                *(c for col in mapping.columns.values() for c in col.sources)])
+        matched = match_mapping(Path("x.csv"), tuple(header), sources)
+        if matched is not mapping:
+            mistaken[mapping.title] = matched.title
+    assert mistaken == {}
