@@ -100,6 +100,7 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         *OWNER,
         Field("account_type", "text"),
         Field("industry", "text"),
+        Field("created_at", "timestamp"),
         Field("is_deleted", "boolean"),
     )),
     Entity("users", "raw_crm__users", (

@@ -113,3 +113,19 @@ def forecast_chart(labels: list[str], amounts: list[float], target: float | None
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
     return _svg(figure)
+
+
+def score_trend_chart(dates: list[str], scores: list[float], *, title: str,
+                      axis: str) -> str:
+    """A team's compliance score, run after run (0-100)."""
+    figure, axes = _figure(2.2)
+    positions = list(range(len(dates)))
+    axes.plot(positions, scores, color=BAR, marker="o", markersize=4)
+    for position, score in zip(positions, scores, strict=True):
+        axes.annotate(f"{score:.0f}", (position, score), textcoords="offset points",
+                      xytext=(0, 6), ha="center", fontsize=7, color=INK)
+    axes.set_ylim(0, 105)
+    axes.set_xticks(positions, dates, rotation=30, ha="right")
+    axes.set_ylabel(axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return _svg(figure)

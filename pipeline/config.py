@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.paths import DEFAULT_CONFIG, SAMPLE_DIR, SOURCES_DIR
+from pipeline.paths import DEFAULT_CONFIG, DEFAULT_RULES, SAMPLE_DIR, SOURCES_DIR
 
 LANGUAGES = ("zh_CN", "en")
 
@@ -29,6 +29,7 @@ class Config:
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)
+    rules_file: Path = DEFAULT_RULES
     threads: int = 2
     memory_limit: str = "3GB"
 
@@ -55,7 +56,7 @@ class Config:
 
 FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
              "reject_threshold",
-             "sources_dirs", "timezone", "settle_seconds", "stages", "threads",
+             "sources_dirs", "timezone", "settle_seconds", "stages", "rules_file", "threads",
              "memory_limit"}
 
 
@@ -80,8 +81,11 @@ def _read(path: Path) -> dict:
     unknown = set(data) - FILE_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(FILE_KEYS)}")
+    # paths in the file are relative to the file's own folder
     if "sources_dirs" in data:
-        data["sources_dirs"] = tuple(Path(p) for p in data["sources_dirs"] or ())
+        data["sources_dirs"] = tuple(path.parent / p for p in data["sources_dirs"] or ())
+    if "rules_file" in data:
+        data["rules_file"] = path.parent / data["rules_file"]
     if not isinstance(data.get("stages", {}), dict):
         raise ConfigError(f"{path}: stages maps a source name to its list of stages")
     return data

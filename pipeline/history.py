@@ -20,12 +20,18 @@ from pipeline.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
 
-# kind -> (the validated table it is taken from, its columns)
+# kind -> the query over validated tables whose rows are recorded
 SNAPSHOTS = {
-    "deal_states": ("fct_deals", "source, deal_id, owner_id, team, stage, status, "
-                    "deal_amount as amount, deal_currency as currency, close_date, probability, "
-                    "forecast_category, created_date"),
-    "org": ("stg_ops__org", "user_id, name, manager_id, team, region"),
+    "deal_states": "select source, deal_id, owner_id, team, stage, status, "
+                   "deal_amount as amount, deal_currency as currency, close_date, probability, "
+                   "forecast_category, created_date from fct_deals",
+    "org": "select user_id, name, manager_id, team, region from stg_ops__org",
+    "violations": "select rule_id, record_type, record_id, record_name, owner_id, team, "
+                  "severity, measured_value, threshold_value, detail, first_seen_date "
+                  "from fct_discipline_violations where not is_resolved",
+    "discipline": "select owner_id, open_deals_count, info_count, warning_count, "
+                  "critical_count, penalty from rpt_discipline_by_rep "
+                  "where as_of_date = $as_of::date",
 }
 TABLES = {
     "deal_states": ("raw_history__deal_states",
@@ -36,6 +42,15 @@ TABLES = {
     "org": ("raw_history__org",
             "as_of_date date, user_id varchar, name varchar, manager_id varchar, "
             "team varchar, region varchar"),
+    "violations": ("raw_history__violations",
+                   "as_of_date date, rule_id varchar, record_type varchar, record_id varchar, "
+                   "record_name varchar, owner_id varchar, team varchar, severity varchar, "
+                   "measured_value double, threshold_value double, detail varchar, "
+                   "first_seen_date date"),
+    "discipline": ("raw_history__discipline",
+                   "as_of_date date, owner_id varchar, open_deals_count bigint, "
+                   "info_count bigint, warning_count bigint, critical_count bigint, "
+                   "penalty double"),
 }
 
 
@@ -62,12 +77,12 @@ def record_snapshot(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         raise ValidationFailed("only a validated build is recorded in the history; "
                                "run `make validate` first")
     as_of = config.as_of.isoformat()
-    for kind, (source, columns) in SNAPSHOTS.items():
+    for kind, query in SNAPSHOTS.items():
         folder = config.history_dir / kind
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{as_of}.parquet"
         partial = folder / f".{as_of}.parquet.partial"
-        con.execute(f"copy (select $as_of::date as as_of_date, {columns} from {source} "
+        con.execute(f"copy (select $as_of::date as as_of_date, * from ({query}) "
                     f"order by all) to '{_literal(partial)}' (format parquet)",
                     {"as_of": as_of})
         os.replace(partial, target)

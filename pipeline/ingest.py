@@ -28,6 +28,7 @@ from pipeline.inbox_checks import check_inbox
 from pipeline.loading import load_file
 from pipeline.mapping import Source, load_sources
 from pipeline.readers import XLSX_SUFFIXES
+from pipeline.rules import load_rules
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     _record_files(con, result.files)
     check_inbox(con, result.files, result.warnings, config)
     load_history(con, config)
+    load_rules(con, config.rules_file)
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
     for file in result.files:

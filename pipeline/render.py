@@ -8,6 +8,7 @@ replaces out/reports/<as-of>/ only once every report has been written.
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -40,10 +42,15 @@ with warnings.catch_warnings():
 
 log = logging.getLogger(__name__)
 
-REPORTS = ("performance", "funnel_loss")
+REPORTS = ("performance", "funnel_loss", "discipline")
 MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "rpt_scope_lost_deals", "rpt_scope_waterfall", "rpt_forecast", "rpt_stage_velocity",
-         "rpt_scope_slipped_deals", "rpt_data_freshness", "int_report_periods", "dim_users")
+         "rpt_scope_slipped_deals", "fct_discipline_violations", "rpt_discipline_by_rep",
+         "rpt_discipline_by_scope", "rpt_discipline_rules", "int_report_scopes",
+         "rpt_data_freshness", "int_report_periods", "dim_users")
+# a list longer than this, per rep, goes to the CSV beside the report
+RECORDS_PER_REP = 15
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 WATERFALL_WINDOW = "waterfall_week"
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
@@ -116,6 +123,8 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
             (folder / "charts").mkdir(parents=True, exist_ok=True)
             for chart in context["charts"].values():
                 (folder / chart.file).write_text(chart.svg, encoding="utf-8")
+            for name, text in context.get("files", {}).items():
+                (folder / name).write_text(text, encoding="utf-8-sig")
             html = env.get_template(f"{report}.html").render(context)
             (folder / f"{report}.html").write_text(html, encoding="utf-8")
             jobs.append((html, folder / f"{report}.pdf"))
@@ -349,4 +358,80 @@ def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     return context
 
 
-CONTEXTS = {"performance": performance_context, "funnel_loss": funnel_loss_context}
+def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    members = marts["int_report_scopes"]
+    members = set(members.loc[members["scope_id"] == scope.scope_id, "member_id"])
+    trend = marts["rpt_discipline_by_scope"]
+    trend = trend[trend["scope_id"] == scope.scope_id].sort_values("as_of_date")
+    reps = marts["rpt_discipline_by_rep"]
+    today = reps["as_of_date"].max() if len(reps) else None
+    reps = reps[(reps["as_of_date"] == today) & reps["owner_id"].isin(members)].sort_values(
+        ["compliance_score", "penalty", "owner_name"], ascending=[True, False, True])
+    violations = marts["fct_discipline_violations"]
+    violations = violations[violations["owner_id"].isin(members)]
+    rules = marts["rpt_discipline_rules"].set_index("rule_id")
+    describe = partial(_describe_violation, rules=rules, locale=locale)
+    open_ones = violations[~violations["is_resolved"]].assign(
+        severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
+        ["is_new", "severity_rank", "days_open", "record_name"],
+        ascending=[False, True, False, True])
+    by_rep = []
+    for rep in _records(reps):
+        mine = open_ones[open_ones["owner_id"] == rep["owner_id"]]
+        rows = [dict(row, description=describe(row)) for row in _records(mine)]
+        if rows:
+            by_rep.append({"rep": rep, "records": rows[:RECORDS_PER_REP],
+                           "more": max(0, len(rows) - RECORDS_PER_REP)})
+    skipped = [{"rule": rule_id, "reason": row["skip_reason"]}
+               for rule_id, row in rules.iterrows() if row["skip_reason"] is not None
+               and not pd.isna(row["skip_reason"])]
+    context = {"summary": _one(trend.tail(1)), "trend": _records(trend), "reps": _records(reps),
+               "by_rep": by_rep, "skipped_rules": skipped, "charts": {},
+               "files": {"discipline_violations.csv": _violations_csv(open_ones, describe)}}
+    if len(trend):
+        title = locale.text("discipline_trend_chart")
+        context["charts"]["trend"] = Chart(
+            "charts/discipline-trend.svg", title, charts.score_trend_chart(
+                [locale.date(d) for d in trend["as_of_date"]],
+                [float(v) for v in trend["compliance_score"]], title=title,
+                axis=locale.text("score_axis")))
+    return context
+
+
+def _describe_violation(row: dict, *, rules: pd.DataFrame, locale: Locale) -> str:
+    """The rule's description in the report's language, with the violation's numbers."""
+    rule = rules.loc[row["rule_id"]]
+    text = rule["description_zh"] if locale.language == "zh_CN" else rule["description_en"]
+    detail = row["detail"] or ""
+    if rule["kind"] == "missing_fields":
+        detail = ", ".join(locale.text(f"field_{f.strip()}") for f in detail.split(",") if f)
+    return text.format_map(_Blanks(
+        value=locale.number(row["measured_value"], 0 if _whole(row["measured_value"]) else 1),
+        threshold=locale.number(row["threshold_value"],
+                                0 if _whole(row["threshold_value"]) else 1),
+        detail=detail, stage=detail if rule["kind"] == "stuck_in_stage" else rule["stage"]))
+
+
+class _Blanks(dict):
+    """str.format_map that leaves a placeholder the rules file wrote but we lack, empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _whole(value) -> bool:
+    return value is None or pd.isna(value) or float(value).is_integer()
+
+
+def _violations_csv(violations: pd.DataFrame, describe) -> str:
+    columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
+               "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new"]
+    table = violations[columns].copy()
+    table["description"] = [describe(row) for row in _records(violations)]
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+CONTEXTS = {"performance": performance_context, "funnel_loss": funnel_loss_context,
+            "discipline": discipline_context}

@@ -65,6 +65,13 @@ TASK_SUBJECTS = ["准备报价", "Send follow-up email", "更新商机信息", "
 CALL_SUBJECTS = ["需求沟通", "Follow-up call", "报价确认", "Discovery call", "客户回访"]
 MEETING_TITLES = ["产品演示", "Executive briefing", "技术交流", "Contract review", "现场拜访"]
 TASK_STATUSES = ["Not Started", "In Progress", "Waiting for input", "Deferred"]
+# How reps work: (activity, slips, diligence). Diligence is the chance a task is done on
+# time, a next step filled in, a key account called back.
+PROFILES = {"exemplary": (1.9, 0.25, 0.99), "solid": (1.35, 0.6, 0.93),
+            "average": (1.0, 1.0, 0.85), "sloppy": (0.55, 2.2, 0.6)}
+REP_PROFILES = ["solid", "average", "sloppy", "exemplary", "average", "solid", "sloppy",
+                "average", "solid", "exemplary", "average", "sloppy", "solid", "average",
+                "average", "sloppy", "solid", "average"]
 PRIORITIES = ["Highest", "High", "Normal", "Low", "Lowest"]
 
 DEAL_HEADER = [
@@ -112,6 +119,7 @@ class Person:
     deal_size: float = 1.0
     deals_per_month: float = 4.0
     slips: float = 1.0
+    diligence: float = 0.85
     starts: date = FIRST_DAY
     has_targets: bool = True
     prefix_in_org: bool = False
@@ -182,10 +190,11 @@ def build_org(rng: random.Random) -> list[Person]:
     ]
     for i, (name, email) in enumerate(reps):
         _, team, region, lead = teams[i % len(teams)]
+        activity, slips, diligence = PROFILES[REP_PROFILES[i]]
         person(name, email, lead, team, region,
-               skill=rng.uniform(0.6, 1.4), activity=rng.uniform(0.4, 1.6),
-               deal_size=rng.uniform(0.6, 1.6), deals_per_month=rng.uniform(3.2, 5.6),
-               slips=rng.choice([0.3, 0.6, 1.0, 1.5, 2.5]), prefix_in_org=i % 3 == 0)
+               skill=rng.uniform(0.6, 1.4), activity=activity, slips=slips,
+               diligence=diligence, deal_size=rng.uniform(0.6, 1.6),
+               deals_per_month=rng.uniform(3.2, 5.6), prefix_in_org=i % 3 == 0)
     # A new hire: joined this year, not yet given targets.
     people[-1].starts = date(2026, 6, 1)
     people[-1].has_targets = False
@@ -258,8 +267,8 @@ def simulate_deal(rng: random.Random, deal: Deal, skill: float, slips: float) ->
     if deal.stage in OPEN_STAGES and rng.random() < 0.6:
         touched = max(touched, EXPORTED_AT - timedelta(days=rng.uniform(0, 20)))
     deal.modified_at = min(touched, EXPORTED_AT).replace(microsecond=0)
-    if deal.stage in OPEN_STAGES:
-        deal.next_step = rng.choice(NEXT_STEPS)
+    if deal.stage in OPEN_STAGES and rng.random() < deal.owner.diligence:
+        deal.next_step = rng.choice([step for step in NEXT_STEPS if step])
 
 
 def edit_stay(rng: random.Random, deal: Deal, start: datetime, end: datetime,
@@ -306,14 +315,25 @@ def build_accounts(rng: random.Random, reps: list[Person]) -> list[dict]:
 
 
 def build_deals(rng: random.Random, reps: list[Person], accounts: list[dict]) -> list[Deal]:
+    """Each rep sells mostly to their own book of accounts, often again to a customer."""
     uid = Ids(3)
-    deals = []
+    deals: list[Deal] = []
+    books = {rep.user_id: [a for a in accounts if a["Account Owner.id"] == "zcrm_" + rep.user_id]
+             for rep in reps}
+    wins: dict[str, list[tuple[date, dict]]] = {rep.user_id: [] for rep in reps}
     day = FIRST_DAY
     while day <= AS_OF:
         for rep in reps:
             if day < rep.starts or rng.random() >= rep.deals_per_month / 30.4:
                 continue
-            account = rng.choice(accounts)
+            customers = [a for won, a in wins[rep.user_id] if won < day]
+            roll = rng.random()
+            if customers and roll < 0.4:
+                account = rng.choice(customers)
+            elif books[rep.user_id] and roll < 0.9:
+                account = rng.choice(books[rep.user_id])
+            else:
+                account = rng.choice(accounts)
             created = business_time(rng, day)
             if created > EXPORTED_AT:
                 continue
@@ -331,6 +351,8 @@ def build_deals(rng: random.Random, reps: list[Person], accounts: list[dict]) ->
             if rng.random() < 0.04:
                 deal.description = "客户要求分两期交付。\n第一期：试点。"
             simulate_deal(rng, deal, rep.skill, rep.slips)
+            if deal.stage == WON:
+                wins[rep.user_id].append((deal.close_date, account))
             deals.append(deal)
         day += timedelta(days=1)
     return deals
@@ -418,14 +440,21 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
     by_owner: dict[str, list[Deal]] = {}
     for deal in deals:
         by_owner.setdefault(deal.owner.user_id, []).append(deal)
+    by_id = {a["Record Id"]: a for a in accounts}
     calls, tasks, meetings = [], [], []
     week = FIRST_DAY
     while week <= AS_OF:
         for rep in reps:
             if week < rep.starts:
                 continue
-            mine = [d for d in by_owner.get(rep.user_id, []) if d.created_at.date() <= week]
-            related = partial(related_record, rng, mine, accounts)
+            mine = by_owner.get(rep.user_id, [])
+            open_deals = [d for d in mine if d.created_at.date() <= week
+                          and (d.stage in OPEN_STAGES or d.moves[-1][0].date() >= week)]
+            key_accounts = list(dict.fromkeys(
+                d.account[0] for d in mine if d.stage == WON
+                and timedelta(0) <= week - d.close_date <= timedelta(days=365)))
+            related = partial(related_record, rng, open_deals,
+                              [by_id[a] for a in key_accounts], accounts)
             when = partial(time_in_week, rng, week)
 
             for _ in range(poisson(rng, 3.0 * rep.activity)):
@@ -461,7 +490,9 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
                 if created > EXPORTED_AT:
                     continue
                 due = created.date() + timedelta(days=rng.randint(1, 14))
-                done = due < AS_OF and rng.random() < 0.55 + 0.3 * min(rep.activity, 1.0)
+                # old tasks get done in the end; recent ones as the rep's habits go
+                done = due < AS_OF - timedelta(days=21) or (
+                    due < AS_OF and rng.random() < rep.diligence)
                 rid, rname = related()
                 tasks.append({
                     "Record Id": "zcrm_" + task_id(), "Subject": rng.choice(TASK_SUBJECTS),
@@ -477,13 +508,18 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
     return calls, tasks, meetings
 
 
-def related_record(rng: random.Random, deals: list[Deal],
+def related_record(rng: random.Random, open_deals: list[Deal], key_accounts: list[dict],
                    accounts: list[dict]) -> tuple[str, str]:
-    """What an activity is about: mostly one of the rep's recent deals, else an account."""
-    if deals and rng.random() < 0.8:
-        deal = rng.choice(deals[-12:])
+    """What an activity is about: mostly one of the rep's open deals, else one of their key
+    accounts (a customer of the last year), else any account."""
+    roll = rng.random()
+    if open_deals and roll < 0.6:
+        deal = rng.choice(open_deals)
         return "zcrm_" + deal.deal_id, deal.name
-    account = rng.choice(accounts)
+    if key_accounts and roll < 0.9:
+        account = rng.choice(key_accounts)
+    else:
+        account = rng.choice(accounts)
     return account["Record Id"], account["Account Name"]
 
 

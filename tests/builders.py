@@ -18,7 +18,8 @@ from pipeline.config import Config
 from pipeline.history import load_history
 from pipeline.ingest import _create_raw_tables
 from pipeline.mapping import load_sources
-from pipeline.paths import SOURCES_DIR
+from pipeline.paths import DEFAULT_RULES, SOURCES_DIR
+from pipeline.rules import load_rules
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -36,6 +37,7 @@ class Crm:
         self.con = duckdb.connect()
         _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
         load_history(self.con, Config(out=Path("/nonexistent-history")))
+        load_rules(self.con, DEFAULT_RULES)
         self._records = count(1)
         self._ids = count(1)
 
@@ -61,10 +63,12 @@ class Crm:
              close: str | None = "2026-02-15", modified: str | None = None,
              loss_reason: str | None = None, name: str | None = None,
              currency: str | None = None, probability: float | None = None,
-             forecast: str | None = None, file_id: int = 1) -> Crm:
+             forecast: str | None = None, account: str = "a1", next_step: str | None = None,
+             file_id: int = 1) -> Crm:
         self._insert("deals", {
             "deal_id": deal_id, "deal_name": name or f"Deal {deal_id}", "owner_id": owner,
-            "owner_name": owner.upper(), "account_id": "a1", "account_name": "Acme",
+            "owner_name": owner.upper(), "account_id": account,
+            "account_name": f"Account {account}", "next_step": next_step,
             "amount": amount, "close_date": _day(close), "stage": stage,
             "loss_reason": loss_reason, "created_at": _ts(created),
             "modified_at": _ts(modified or created), "currency": currency,
@@ -108,19 +112,35 @@ class Crm:
                      source="sales_ops")
         return self
 
-    def call(self, owner: str, at: str) -> Crm:
+    def account(self, account_id: str, *, owner: str = "r1", tier: str | None = None,
+                created: str | None = None) -> Crm:
+        self._insert("accounts", {"account_id": account_id, "account_name": f"Account {account_id}",
+                                  "owner_id": owner, "account_type": tier,
+                                  "created_at": _ts(created)})
+        return self
+
+    def call(self, owner: str, at: str, *, about: str | None = None) -> Crm:
         self._insert("calls", {"call_id": f"c{next(self._ids)}", "owner_id": owner,
-                               "started_at": _ts(at)})
+                               "started_at": _ts(at), "related_id": about})
         return self
 
-    def meeting(self, owner: str, at: str) -> Crm:
+    def meeting(self, owner: str, at: str, *, about: str | None = None) -> Crm:
         self._insert("meetings", {"meeting_id": f"m{next(self._ids)}", "owner_id": owner,
-                                  "started_at": _ts(at)})
+                                  "started_at": _ts(at), "related_id": about})
         return self
 
-    def task(self, owner: str, due: str | None, status: str = "Completed") -> Crm:
-        self._insert("tasks", {"task_id": f"t{next(self._ids)}", "owner_id": owner,
-                               "due_date": _day(due), "status": status})
+    def task(self, owner: str, due: str | None, status: str = "Completed", *,
+             about: str | None = None, task_id: str | None = None) -> Crm:
+        self._insert("tasks", {"task_id": task_id or f"t{next(self._ids)}", "owner_id": owner,
+                               "due_date": _day(due), "status": status, "related_id": about,
+                               "subject": task_id})
+        return self
+
+    def rules(self, text: str, folder: Path) -> Crm:
+        """Replace the default discipline rules with these (YAML)."""
+        path = folder / "rules.yaml"
+        path.write_text(text, encoding="utf-8")
+        load_rules(self.con, path)
         return self
 
     def target(self, user_id: str, period: str, amount: float) -> Crm:

@@ -41,7 +41,7 @@ def scope_folders(con) -> dict[str, str]:
     return {scope: scope for scope in ids}
 
 
-def test_every_scope_gets_both_reports_as_html_and_pdf(sample):
+def test_every_scope_gets_every_report_as_html_and_pdf(sample):
     config, con = sample
     folder = config.reports_dir / config.as_of.isoformat()
     for scope in scope_folders(con):
@@ -49,7 +49,7 @@ def test_every_scope_gets_both_reports_as_html_and_pdf(sample):
             for suffix in ("html", "pdf"):
                 assert (folder / scope / f"{report}.{suffix}").stat().st_size > 0
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert index.count(".pdf") == 2 * len(scope_folders(con))
+    assert index.count(".pdf") == len(REPORTS) * len(scope_folders(con))
 
 
 def test_the_numbers_in_the_performance_pdf_are_the_marts(sample):
@@ -89,6 +89,31 @@ def test_the_numbers_in_the_funnel_pdf_are_the_marts(sample):
         assert cells in text, f"{scope}: {cells!r} not in the PDF"
 
 
+def test_the_numbers_in_the_discipline_pdf_are_the_marts(sample):
+    config, con = sample
+    locale = Locale(config.language, config.currency)
+    folder = config.reports_dir / config.as_of.isoformat()
+    scopes = con.execute(
+        "select scope_id, as_of_date, compliance_score, open_deals_count, critical_count, "
+        "warning_count, info_count from rpt_discipline_by_scope").fetchall()
+    for scope, day, *numbers in scopes:
+        score, *counts = numbers
+        line = " ".join([locale.date(day), locale.number(score, 1),
+                         *(locale.number(n) for n in counts)])
+        assert line in pdf_text(folder / scope / "discipline.pdf").splitlines(), (scope, line)
+    reps = con.execute(
+        "select scopes.scope_id, reps.owner_name, reps.team, reps.compliance_score, "
+        "reps.open_deals_count, reps.critical_count, reps.warning_count, reps.info_count, "
+        "reps.new_count, reps.resolved_count from rpt_discipline_by_rep as reps "
+        "inner join int_report_scopes as scopes on reps.owner_id = scopes.member_id "
+        "where reps.as_of_date = ?", [config.as_of]).fetchall()
+    for scope, name, team, score, *counts in reps:
+        line = " ".join([name, team, locale.number(score, 1),
+                         *(locale.number(n) for n in counts)])
+        assert line in pdf_text(folder / scope / "discipline.pdf").splitlines(), (scope, line)
+    assert len(reps) > 30
+
+
 def test_chinese_names_and_labels_are_text_in_the_pdf_with_fonts_embedded(sample):
     config, con = sample
     path = config.reports_dir / config.as_of.isoformat() / "company" / "performance.pdf"
@@ -116,7 +141,7 @@ def test_a_managers_reports_hold_their_subtree_and_nothing_else(sample):
                          "where scope_kind = 'manager' group by 1").fetchall()
     for scope, members in scopes:
         folder = config.reports_dir / config.as_of.isoformat() / scope
-        text = pdf_text(folder / "performance.pdf") + pdf_text(folder / "funnel_loss.pdf")
+        text = "".join(pdf_text(folder / f"{report}.pdf") for report in REPORTS)
         html = (folder / "performance.html").read_text(encoding="utf-8")
         for owner in sellers:
             if owner in members:

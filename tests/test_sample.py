@@ -83,3 +83,15 @@ def test_sample_files_keep_the_zoho_export_shape():
     assert b"\r\n" in deals and b'"zcrm_' in deals
     assert Path(SAMPLE_DIR / "org.csv").read_text(encoding="utf-8").startswith(
         "user_id,name,email,manager_id,team,region")
+
+
+def test_the_waterfall_reconciles_on_the_sample(marts):
+    rows = marts.execute("""
+        select window_kind, owner_id,
+            sum(count_change) filter (where movement <> 'closing')
+                - sum(count_change) filter (where movement = 'closing'),
+            sum(amount) filter (where movement <> 'closing')
+                - sum(amount) filter (where movement = 'closing')
+        from rpt_pipeline_waterfall group by 1, 2""").fetchall()
+    assert len(rows) > 20
+    assert all(count == 0 and amount == 0 for _, _, count, amount in rows)

@@ -283,3 +283,82 @@ class IntUserTeams(pa.DataFrameModel):
         description = "One row per person per stretch of days in one team."
         unique = ["user_id", "valid_from"]
         strict = True
+
+
+class FindingColumns(pa.DataFrameModel):
+    rule_id: Series[str] = key("The rule.")
+    record_type: Series[str] = text("deal, task, account or rep.", nullable=False,
+                                    isin=["deal", "task", "account", "rep"])
+    record_id: Series[str] = key("The record.")
+    record_name: Series[str] = text("Its name.")
+    owner_id: Series[str] = text("Its owner.")
+    measured_value: Series[float] = pa.Field(nullable=True, description="What was measured.")
+    threshold_value: Series[float] = pa.Field(nullable=True, description="The rule's limit.")
+    detail: Series[str] = text("Which fields or stages.")
+
+
+def _finding(table: str, what: str) -> type[pa.DataFrameModel]:
+    """The contract of one rule kind's findings: the same columns, its own name."""
+    config = type("Config", (), {"name": table, "description": f"One row per rule per {what}.",
+                                 "unique": ["rule_id", "record_type", "record_id"],
+                                 "strict": True})
+    return type("".join(p.title() for p in table.split("_")), (FindingColumns,),
+                {"Config": config, "__module__": __name__})
+
+
+IntDisciplineStaleDeals = _finding("int_discipline_stale_deals", "stale open deal")
+IntDisciplineOverdueCloseDates = _finding("int_discipline_overdue_close_dates",
+                                          "open deal past its close date")
+IntDisciplineMissingFields = _finding("int_discipline_missing_fields",
+                                      "open deal missing fields")
+IntDisciplineRepeatedPushes = _finding("int_discipline_repeated_pushes",
+                                       "open deal pushed too often")
+IntDisciplineStageSkips = _finding("int_discipline_stage_skips",
+                                   "deal that skipped a required stage")
+IntDisciplineStuckDeals = _finding("int_discipline_stuck_deals", "deal stuck in its stage")
+IntDisciplineOverdueTasks = _finding("int_discipline_overdue_tasks", "overdue task")
+IntDisciplineUnvisitedAccounts = _finding("int_discipline_unvisited_accounts",
+                                          "key account not followed up")
+IntDisciplineLowActivityReps = _finding("int_discipline_low_activity_reps",
+                                        "rep below the activity minimum")
+
+
+class IntDisciplineFindings(FindingColumns):
+    kind: Series[str] = key("The rule's kind.")
+    team: Series[str] = text("Owner's team.")
+    severity: Series[str] = text("Severity.", nullable=False,
+                                 isin=["info", "warning", "critical"])
+    severity_weight: Series[float] = pa.Field(ge=0, le=1, description="Weight.")
+
+    class Config:
+        name = "int_discipline_findings"
+        description = "One row per rule per record that breaks it today."
+        unique = ["rule_id", "record_type", "record_id"]
+        strict = True
+
+
+class IntDisciplineDeals(DealGrain):
+    deal_name: Series[str] = text("Deal name.")
+    owner_id: Series[str] = key("Owner.")
+    team: Series[str] = text("Owner's team.")
+    region: Series[str] = text("Owner's region.")
+    deal_type: Series[str] = text("Deal type.")
+    status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
+    stage: Series[str] = key("Stage.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.")
+    amount: Series[float] = money("Amount.", nullable=True)
+    close_date: Series[pd.Timestamp] = moment("Close date.", nullable=True)
+    next_step: Series[str] = text("Next step.")
+    created_date: Series[pd.Timestamp] = moment("Created.", nullable=True)
+    last_activity_date: Series[pd.Timestamp] = moment("Last activity on it.", nullable=True)
+    days_since_activity: Series[pd.Int64Dtype] = pa.Field(
+        nullable=True, coerce=True, description="Days since then (or since created).")
+    days_in_stage: Series[pd.Int32Dtype] = pa.Field(
+        ge=0, nullable=True, coerce=True, description="Whole days in its current stage.")
+    push_count: Series[int] = count("Close date pushes.")
+
+    class Config:
+        name = "int_discipline_deals"
+        description = "One row per deal, with what the discipline rules look at."
+        unique = ["source", "deal_id"]
+        strict = True

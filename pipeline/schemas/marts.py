@@ -520,3 +520,94 @@ class RptScopeSlippedDeals(pa.DataFrameModel):
         description = "One row per scope per one of its ten most pushed open deals."
         unique = ["scope_id", "slip_rank"]
         strict = True
+
+
+class FctDisciplineViolations(pa.DataFrameModel):
+    as_of_date: Series[pd.Timestamp] = moment("The run.")
+    rule_id: Series[str] = key("The rule broken.")
+    record_type: Series[str] = text("deal, task, account or rep.", nullable=False,
+                                    isin=["deal", "task", "account", "rep"])
+    record_id: Series[str] = key("The record.")
+    record_name: Series[str] = text("Its name.")
+    owner_id: Series[str] = text("Who owns it.")
+    owner_name: Series[str] = text("Owner's name.")
+    team: Series[str] = text("Owner's team.")
+    severity: Series[str] = text("Severity.", nullable=False,
+                                 isin=["info", "warning", "critical"])
+    severity_weight: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                              description="Weight in the score.")
+    measured_value: Series[float] = pa.Field(nullable=True, description="What was measured.")
+    threshold_value: Series[float] = pa.Field(nullable=True, description="The rule's limit.")
+    detail: Series[str] = text("Which fields or stages.")
+    first_seen_date: Series[pd.Timestamp] = moment("First run that saw it, since it last "
+                                                   "went away.")
+    days_open: Series[int] = count("Days since first seen.")
+    is_new: Series[bool] = flag("Not there in the last run.")
+    is_resolved: Series[bool] = flag("There in the last run, gone today.")
+
+    class Config:
+        name = "fct_discipline_violations"
+        description = "One row per rule per record per run (today's, and resolved since)."
+        unique = ["as_of_date", "rule_id", "record_type", "record_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def resolved_ones_are_not_new(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(df["is_new"] & df["is_resolved"])
+
+
+class DisciplineCounts(pa.DataFrameModel):
+    as_of_date: Series[pd.Timestamp] = moment("The run.")
+    open_deals_count: Series[int] = count("Open deals.")
+    info_count: Series[int] = count("Open info violations.")
+    warning_count: Series[int] = count("Open warnings.")
+    critical_count: Series[int] = count("Open critical violations.")
+    new_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                description="New since the last run.")
+    resolved_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                     description="Resolved since then.")
+    penalty: Series[float] = pa.Field(ge=0, description="Weighted violations (README).")
+    compliance_score: Series[float] = pa.Field(ge=0, le=100,
+                                               description="0-100 (README Discipline).")
+
+
+class RptDisciplineByRep(DisciplineCounts):
+    owner_id: Series[str] = key("Rep.")
+    owner_name: Series[str] = text("Rep's name.")
+    team: Series[str] = text("Rep's team.")
+
+    class Config:
+        name = "rpt_discipline_by_rep"
+        description = "One row per rep per run (today and the recorded ones)."
+        unique = ["as_of_date", "owner_id"]
+        strict = True
+
+
+class RptDisciplineByScope(DisciplineCounts):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    reps_count: Series[int] = count("Reps in it.")
+
+    class Config:
+        name = "rpt_discipline_by_scope"
+        description = "One row per scope per run."
+        unique = ["scope_id", "as_of_date"]
+        strict = True
+
+
+class RptDisciplineRules(pa.DataFrameModel):
+    rule_id: Series[str] = pa.Field(unique=True, description="The rule.")
+    kind: Series[str] = key("Its kind.")
+    record_type: Series[str] = key("What it checks.")
+    severity: Series[str] = key("Severity.")
+    description_en: Series[str] = key("English description.")
+    description_zh: Series[str] = key("Chinese description.")
+    stage: Series[str] = text("missing_fields: the stage from which it applies.")
+    enabled: Series[bool] = flag("Turned on.")
+    skip_reason: Series[str] = text("Why it was not checked: disabled, no_history.",
+                                    isin=["disabled", "no_history"])
+    violations_count: Series[int] = count("Records breaking it today.")
+
+    class Config:
+        name = "rpt_discipline_rules"
+        description = "One row per rule of the rules file."
+        strict = True

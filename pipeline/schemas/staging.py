@@ -103,6 +103,7 @@ class StgCrmAccounts(SourceGrain):
     owner_name: Series[str] = text("Owner name as in the CRM.")
     account_type: Series[str] = text("Account type.")
     industry: Series[str] = text("Industry.")
+    created_date: Series[pd.Timestamp] = moment("When the account was created.", nullable=True)
 
     class Config:
         name = "stg_crm__accounts"
@@ -275,3 +276,92 @@ class StgOpsTargets(pa.DataFrameModel):
     @pa.dataframe_check
     def periods_are_first_of_month(cls, df: pd.DataFrame) -> Series[bool]:
         return df["period_month"].dt.day == 1
+
+
+RULE_KINDS = ["stale_deal", "overdue_close_date", "missing_fields", "repeated_push",
+              "stage_skipping", "stuck_in_stage", "overdue_task", "key_account_follow_up",
+              "activity_volume"]
+SEVERITIES = ["info", "warning", "critical"]
+RECORD_TYPES = ["deal", "task", "account", "rep"]
+
+
+class StgConfigRules(pa.DataFrameModel):
+    rule_id: Series[str] = pa.Field(unique=True, description="The rule's id.")
+    kind: Series[str] = text("Which check.", nullable=False, isin=RULE_KINDS)
+    record_type: Series[str] = text("What it checks.", nullable=False, isin=RECORD_TYPES)
+    severity: Series[str] = text("info, warning or critical.", nullable=False,
+                                 isin=SEVERITIES)
+    description_en: Series[str] = key("What a violation means, in English.")
+    description_zh: Series[str] = key("What a violation means, in Chinese.")
+    stage: Series[str] = text("missing_fields: the stage from which it applies.")
+    stages: Series[object] = pa.Field(nullable=True, description="stage_skipping: required.")
+    fields: Series[object] = pa.Field(nullable=True, description="missing_fields: checked.")
+    completed_statuses: Series[object] = pa.Field(nullable=True,
+                                                  description="overdue_task: done statuses.")
+    teams: Series[object] = pa.Field(nullable=True, description="Scope: teams (empty: all).")
+    regions: Series[object] = pa.Field(nullable=True, description="Scope: regions.")
+    tiers: Series[object] = pa.Field(nullable=True,
+                                     description="key_account_follow_up: key account types.")
+    deal_types: Series[object] = pa.Field(nullable=True, description="Scope: deal types.")
+    severity_weight: Series[float] = pa.Field(ge=0, le=1, description="Weight in the score.")
+    days: Series[pd.Int32Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                           description="A number of days.")
+    count: Series[pd.Int32Dtype] = pa.Field(ge=1, nullable=True, coerce=True,
+                                            description="repeated_push: pushes.")
+    percentile: Series[float] = pa.Field(gt=0, le=1, nullable=True,
+                                         description="stuck_in_stage: the team's percentile.")
+    max_days: Series[pd.Int32Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                               description="stuck_in_stage: a limit.")
+    per_week: Series[float] = pa.Field(ge=0, nullable=True,
+                                       description="activity_volume: minimum a week.")
+    weeks: Series[pd.Int32Dtype] = pa.Field(ge=1, nullable=True, coerce=True,
+                                            description="activity_volume: weeks looked at.")
+    won_within_days: Series[pd.Int32Dtype] = pa.Field(
+        ge=1, nullable=True, coerce=True, description="key_account_follow_up: key account.")
+    enabled: Series[bool] = pa.Field(coerce=True, description="Checked at all.")
+
+    class Config:
+        name = "stg_config__rules"
+        description = "One row per discipline rule of the rules file."
+        strict = True
+
+
+class ViolationColumns(pa.DataFrameModel):
+    rule_id: Series[str] = key("The rule broken.")
+    record_type: Series[str] = text("deal, task, account or rep.", nullable=False,
+                                    isin=RECORD_TYPES)
+    record_id: Series[str] = key("The record's id.")
+    record_name: Series[str] = text("The record's name.")
+    owner_id: Series[str] = text("Who owns the record.")
+    team: Series[str] = text("Owner's team.")
+    severity: Series[str] = text("Severity.", nullable=False, isin=SEVERITIES)
+    measured_value: Series[float] = pa.Field(nullable=True, description="What was measured.")
+    threshold_value: Series[float] = pa.Field(nullable=True, description="The rule's limit.")
+    detail: Series[str] = text("Which fields or stages, where the rule names some.")
+
+
+class StgHistoryViolations(ViolationColumns):
+    as_of_date: Series[pd.Timestamp] = moment("The earlier run that recorded it.")
+    first_seen_date: Series[pd.Timestamp] = moment("When it was first seen.")
+
+    class Config:
+        name = "stg_history__violations"
+        description = "One row per open violation per earlier run that recorded it."
+        unique = ["as_of_date", "rule_id", "record_type", "record_id"]
+        strict = True
+
+
+class StgHistoryDiscipline(pa.DataFrameModel):
+    as_of_date: Series[pd.Timestamp] = moment("The earlier run.")
+    owner_id: Series[str] = key("Rep.")
+    open_deals_count: Series[int] = pa.Field(ge=0, description="Open deals then.")
+    info_count: Series[int] = pa.Field(ge=0, description="Open info violations then.")
+    warning_count: Series[int] = pa.Field(ge=0, description="Open warnings then.")
+    critical_count: Series[int] = pa.Field(ge=0, description="Open critical ones then.")
+    penalty: Series[float] = pa.Field(ge=0, description="Penalty then.")
+
+    class Config:
+        name = "stg_history__discipline"
+        description = "One row per rep per earlier run."
+        unique = ["as_of_date", "owner_id"]
+        strict = True

@@ -34,6 +34,12 @@ follow_ups as (
 
 ),
 
+accounts as (
+
+    select * from stg_crm__accounts
+
+),
+
 aliases as (
 
     select * from int_owner_aliases
@@ -51,6 +57,8 @@ given as (
     select owner_id, owner_name from tasks
     union
     select owner_id, owner_name from follow_ups
+    union
+    select owner_id, owner_name from accounts
 
 ),
 

@@ -33,7 +33,10 @@ final as (
         account_name,
         owner_name,
         account_type,
-        industry
+        industry,
+
+        -- dates
+        created_at::date as created_date
 
     from newest_first
 

@@ -17,13 +17,25 @@ OPENED = "2026-03-24"
 
 @pytest.fixture
 def week(crm):
+    """Each deal has an owner of its own (named after it), so each owner's rows show how
+    that one deal was classified; all owners are in team East, under the lead "r1"."""
     crm.person("r1", team="East")
 
+    def owner(deal_id):
+        if deal_id not in owners:
+            crm.person(deal_id, manager="r1", team="East")
+            owners.add(deal_id)
+        return deal_id
+
+    owners: set[str] = set()
+
     def was(deal_id, amount=100, close="2026-03-30", stage="Qualification", status="open"):
-        crm.recorded(OPENED, deal_id, amount=amount, close=close, stage=stage, status=status)
+        crm.recorded(OPENED, deal_id, owner=owner(deal_id), amount=amount, close=close,
+                     stage=stage, status=status)
 
     def now(deal_id, amount=100, close="2026-03-30", stage="Qualification", **kwargs):
-        crm.deal(deal_id, amount=amount, close=close, stage=stage, **kwargs)
+        crm.deal(deal_id, owner=owner(deal_id), amount=amount, close=close, stage=stage,
+                 **kwargs)
 
     # won, lost, removed
     was("won", close="2026-03-28")
@@ -66,11 +78,43 @@ def week(crm):
     return crm.build(as_of="2026-03-31")
 
 
-def movements(built, window="waterfall_week") -> dict[str, tuple[int, int, Decimal]]:
+def movements(built, window="waterfall_week", scope="r1") -> dict[str, tuple]:
     rows = built.rows("select movement, deals_count, count_change, amount "
-                      "from rpt_pipeline_waterfall where window_kind = ? and owner_id = 'r1'",
-                      [window])
+                      "from rpt_scope_waterfall where window_kind = ? and scope_id = ?",
+                      [window, scope])
     return {r["movement"]: (r["deals_count"], r["count_change"], r["amount"]) for r in rows}
+
+
+def classified(built, deal_id: str) -> tuple:
+    rows = built.rows("select movement, count_change, amount from rpt_pipeline_waterfall "
+                      "where window_kind = 'waterfall_week' and owner_id = ? "
+                      "and movement not in ('opening', 'closing')", [deal_id])
+    assert len(rows) == 1, rows
+    return rows[0]["movement"], rows[0]["count_change"], rows[0]["amount"]
+
+
+@pytest.mark.parametrize("deal_id, movement, count_change, amount", [
+    ("won", "won", -1, "-100"),
+    pytest.param("won_grew", "won", -1, "-100", id="won beats expanded"),
+    pytest.param("won_new", "won", 0, "0", id="won beats created"),
+    ("lost", "lost", -1, "-200"),
+    ("removed", "removed", -1, "-900"),
+    ("created", "created", 1, "300"),
+    ("reopened", "reopened", 1, "400"),
+    ("pulled_in", "pulled_in", 1, "500"),
+    pytest.param("pulled_in_advanced", "pulled_in", 1, "50", id="pulled in beats advanced"),
+    ("pushed_out", "pushed_out", -1, "-600"),
+    pytest.param("pushed_out_grew", "pushed_out", -1, "-100", id="pushed out beats expanded"),
+    ("expanded", "expanded", 0, "50"),
+    pytest.param("expanded_advanced", "expanded", 0, "30", id="expanded beats advanced"),
+    ("contracted", "contracted", 0, "-80"),
+    ("advanced", "advanced", 0, "0"),
+    pytest.param("advanced_slipped", "advanced", 0, "0", id="advanced beats slipped"),
+    ("slipped", "slipped", 0, "0"),
+    pytest.param("unchanged", "unchanged", 0, "0", id="due today is not slipped"),
+])
+def test_each_deal_takes_one_movement(week, deal_id, movement, count_change, amount):
+    assert classified(week, deal_id) == (movement, count_change, Decimal(amount))
 
 
 def test_every_movement_with_its_deals_and_effect(week):
@@ -100,10 +144,8 @@ def test_opening_plus_movements_is_closing(week, window):
     assert found["opening"][2] + sum(v[2] for v in middle) == found["closing"][2]
 
 
-def test_the_scope_adds_up_its_owners(week):
-    rows = week.rows("select movement, amount from rpt_scope_waterfall where scope_id = "
-                     "'company' and window_kind = 'waterfall_week'")
-    assert {r["movement"]: r["amount"] for r in rows}["closing"] == Decimal("3250.00")
+def test_the_company_adds_up_every_owner(week):
+    assert movements(week, scope="company")["closing"] == (11, 11, Decimal("3250.00"))
 
 
 def test_a_deal_in_another_currency_moves_at_the_as_of_rate(crm):
@@ -112,7 +154,7 @@ def test_a_deal_in_another_currency_moves_at_the_as_of_rate(crm):
     crm.recorded(OPENED, "usd", amount=100, currency="USD")
     crm.deal("usd", amount=110, close="2026-03-30", currency="USD")
     crm.build(as_of="2026-03-31")
-    found = movements(crm)
+    found = movements(crm, scope="company")
     # both ends at 7.2: 720 at the opening, 792 at the close: expanded by 72
     assert found["opening"][2] == Decimal("720.00")
     assert found["expanded"] == (1, 0, Decimal("72.00"))
