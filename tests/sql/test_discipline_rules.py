@@ -73,6 +73,19 @@ def test_repeated_push_from_the_third_push(team):
     assert found["thrice"]["measured_value"] == 3
 
 
+def test_repeated_push_is_not_checked_before_there_is_a_history(team):
+    team.deal("pushed", close="2026-05-30")
+    team.build(as_of=AS_OF.isoformat())
+    assert team.row("select skip_reason, violations_count from rpt_discipline_rules "
+                    "where rule_id = 'repeated_push'") == {"skip_reason": "no_history",
+                                                           "violations_count": 0}
+    team.move("pushed", "Qualification", "Qualification", "2026-02-01 09:00:00",
+              close="2026-03-01")
+    team.build(as_of=AS_OF.isoformat())
+    assert team.row("select skip_reason from rpt_discipline_rules "
+                    "where rule_id = 'repeated_push'") == {"skip_reason": None}
+
+
 def test_stage_skipping_past_a_required_stage(team):
     team.deal("skipped", stage="Value Proposition", close="2026-04-30",
               created="2026-03-01 09:00:00")
