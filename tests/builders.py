@@ -64,6 +64,7 @@ class Crm:
              loss_reason: str | None = None, name: str | None = None,
              currency: str | None = None, probability: float | None = None,
              forecast: str | None = None, account: str = "a1", next_step: str | None = None,
+             lead_source: str | None = None, deal_type: str | None = None,
              file_id: int = 1) -> Crm:
         self._insert("deals", {
             "deal_id": deal_id, "deal_name": name or f"Deal {deal_id}", "owner_id": owner,
@@ -73,6 +74,7 @@ class Crm:
             "loss_reason": loss_reason, "created_at": _ts(created),
             "modified_at": _ts(modified or created), "currency": currency,
             "probability": probability, "forecast_category": forecast,
+            "lead_source": lead_source, "deal_type": deal_type,
         }, file_id=file_id)
         return self
 

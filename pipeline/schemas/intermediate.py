@@ -163,6 +163,23 @@ class IntActivitiesUnioned(pa.DataFrameModel):
         strict = True
 
 
+class IntClosedDeals(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    deal_id: Series[str] = key("Deal id.")
+    owner_id: Series[str] = key("The owner when it closed.")
+    status: Series[str] = text("won or lost.", nullable=False, isin=["won", "lost"])
+    close_date: Series[pd.Timestamp] = moment("Closing Date, on or before the as-of date.")
+    amount: Series[float] = money("Amount in the reporting currency; 0 when none.")
+    cycle_days: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
+                                                 description="Days from creation to close.")
+
+    class Config:
+        name = "int_closed_deals"
+        description = "One row per deal won or lost on or before the as-of date."
+        unique = ["source", "deal_id"]
+        strict = True
+
+
 class IntOwnerMonths(pa.DataFrameModel):
     owner_id: Series[str] = key("Owner.")
     month: Series[pd.Timestamp] = moment("First day of the month.")
@@ -197,8 +214,8 @@ class IntReportScopes(pa.DataFrameModel):
 class IntReportPeriods(pa.DataFrameModel):
     period_kind: Series[str] = text("Which period.", nullable=False, isin=[
         "month_to_date", "quarter_to_date", "previous_year_quarter_to_date", "forecast_quarter",
-        "month", "funnel_current", "funnel_previous", "waterfall_week", "waterfall_month",
-        "waterfall_quarter"])
+        "month", "funnel_current", "funnel_previous", "waterfall_day", "waterfall_week",
+        "waterfall_month", "waterfall_quarter"])
     period_start: Series[pd.Timestamp] = moment("First day.")
     period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
 

@@ -198,11 +198,16 @@ class RptRepPerformanceMonthly(PerformanceColumns):
 
 class RptScopePerformance(PerformanceColumns):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
-    period_kind: Series[str] = text("Which period.", nullable=False,
-                                    isin=["month_to_date", "quarter_to_date", "month"])
+    period_kind: Series[str] = text("Which period.", nullable=False, isin=[
+        "month_to_date", "quarter_to_date", "previous_year_quarter_to_date", "month"])
     period_start: Series[pd.Timestamp] = moment("First day of the period.")
     period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
     owner_id: Series[str] = text("An owner in the scope; null on the scope's total row.")
+    median_cycle_days: Series[float] = days("Median days from creation to close of the "
+                                            "deals won.")
+    expected_won_amount: Series[float] = money("The target prorated to the days covered so "
+                                               "far (pace).", nullable=True)
+    pace_rate: Series[float] = ratio("won_amount / expected_won_amount.")
 
     class Config:
         name = "rpt_scope_performance"
@@ -265,6 +270,10 @@ class RptScopeFunnel(FunnelColumns):
     previous_conversion_rate: Series[float] = rate("conversion_rate, previous window.")
     conversion_rate_change: Series[float] = pa.Field(
         ge=-1, le=1, nullable=True, description="conversion_rate - previous_conversion_rate.")
+    company_conversion_rate: Series[float] = rate("The company's conversion_rate at this "
+                                                  "stage, current window.")
+    conversion_vs_company: Series[float] = pa.Field(
+        ge=-1, le=1, nullable=True, description="conversion_rate - company_conversion_rate.")
 
     class Config:
         name = "rpt_scope_funnel"
@@ -331,6 +340,82 @@ class RptScopeLostDeals(pa.DataFrameModel):
         strict = True
 
 
+class RptScopeLossPareto(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    pareto_rank: Series[int] = pa.Field(ge=1, description="1 for the largest lost amount.")
+    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
+    lost_count: Series[int] = count("Deals lost, current window.")
+    lost_amount: Series[float] = money("Their amount.")
+    amount_share: Series[float] = rate("Share of the scope's lost amount.")
+    cumulative_share: Series[float] = pa.Field(ge=0, le=1 + TOLERANCE, nullable=True,
+                                               description="Share of this and larger ones.")
+
+    class Config:
+        name = "rpt_scope_loss_pareto"
+        description = "One row per scope per loss reason, largest lost amount first."
+        unique = ["scope_id", "pareto_rank"]
+        strict = True
+
+
+class RptScopeFunnelLeaks(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    leak_rank: Series[int] = pa.Field(ge=1, le=10, description="1 for the largest.")
+    stage: Series[str] = key("Furthest stage of the lost deals.")
+    stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
+    owner_id: Series[str] = key("Owner.")
+    owner_name: Series[str] = text("Owner's name.")
+    lead_source: Series[str] = text("Lead source; null when none.")
+    lost_count: Series[int] = count("Deals lost, current window.")
+    lost_amount: Series[float] = money("Their amount.")
+    amount_share: Series[float] = rate("Share of the scope's lost amount.")
+
+    class Config:
+        name = "rpt_scope_funnel_leaks"
+        description = "One row per scope per largest stage × owner × lead source leak."
+        unique = ["scope_id", "leak_rank"]
+        strict = True
+
+
+class RptScopeAtRiskDeals(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    risk_rank: Series[int] = pa.Field(ge=1, le=10, description="1 for the largest amount.")
+    deal_id: Series[str] = key("CRM deal id.")
+    deal_name: Series[str] = text("Deal name.")
+    account_name: Series[str] = text("Account name.")
+    owner_id: Series[str] = key("Owner.")
+    owner_name: Series[str] = text("Owner's name.")
+    stage: Series[str] = key("Current stage.")
+    amount: Series[float] = money("Deal amount.", nullable=True)
+    close_date: Series[pd.Timestamp] = moment("Closing Date, by the end of the quarter.")
+    violations_count: Series[int] = pa.Field(ge=1, description="Rules it breaks today.")
+    severity: Series[str] = text("Its most severe violation.", nullable=False,
+                                 isin=["info", "warning", "critical"])
+    rule_ids: Series[str] = text("The rules it breaks.", nullable=False)
+
+    class Config:
+        name = "rpt_scope_at_risk_deals"
+        description = "One row per scope per largest open deal due this quarter that breaks a rule."
+        unique = ["scope_id", "risk_rank"]
+        strict = True
+
+
+class RptUnassignedOwners(pa.DataFrameModel):
+    owner_id: Series[str] = pa.Field(unique=True, description="Owner id as the CRM gives it.")
+    owner_name: Series[str] = text("Owner's name.")
+    deals_count: Series[int] = count("Deals they own.")
+    open_deals_count: Series[int] = count("Of which open.")
+    open_amount: Series[float] = money("Amount of the open ones.")
+    quarter_won_amount: Series[float] = money("Won in the fiscal quarter to date.")
+    activities_count: Series[int] = count("Calls, meetings and tasks up to the as-of date.")
+    last_seen_date: Series[pd.Timestamp] = moment("Their newest deal change or activity.",
+                                                  nullable=True)
+
+    class Config:
+        name = "rpt_unassigned_owners"
+        description = "One row per owner of CRM records who is not in org.csv."
+        strict = True
+
+
 class RptDataFreshness(pa.DataFrameModel):
     entity: Series[str] = pa.Field(unique=True, description="What was loaded.")
     records_count: Series[int] = count("Records in the marts.")
@@ -379,7 +464,7 @@ WATERFALL_MOVEMENTS = ["opening", "created", "reopened", "pulled_in", "expanded"
 
 class WaterfallColumns(pa.DataFrameModel):
     window_kind: Series[str] = text("Which window.", nullable=False, isin=[
-        "waterfall_week", "waterfall_month", "waterfall_quarter"])
+        "waterfall_day", "waterfall_week", "waterfall_month", "waterfall_quarter"])
     opening_date: Series[pd.Timestamp] = moment("The pipeline at the end of this day...")
     closing_date: Series[pd.Timestamp] = moment("...against the pipeline on the as-of date.")
     movement: Series[str] = text("opening, a movement, or closing.", nullable=False,
@@ -562,6 +647,7 @@ class DisciplineCounts(pa.DataFrameModel):
     info_count: Series[int] = count("Open info violations.")
     warning_count: Series[int] = count("Open warnings.")
     critical_count: Series[int] = count("Open critical violations.")
+    open_violations_count: Series[int] = count("Open violations of every severity.")
     new_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
                                                 description="New since the last run.")
     resolved_count: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,

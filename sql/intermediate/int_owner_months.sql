@@ -3,15 +3,9 @@
 
 with
 
-deals as (
+closed as (
 
-    select * from int_deals_resolved
-
-),
-
-history as (
-
-    select * from int_deal_history_facts
+    select * from int_closed_deals
 
 ),
 
@@ -27,28 +21,17 @@ targets as (
 
 ),
 
--- a closed deal counts in the month of its Closing Date, for the rep who owned it when it
--- closed (README "Metrics")
 closed_months as (
 
     select
-        coalesce(history.owner_at_close_id, deals.owner_id) as owner_id,
-        date_trunc('month', deals.close_date)::date as month,
-        count(*) filter (where deals.status = 'won') as won_count,
-        coalesce(sum(deals.amount) filter (where deals.status = 'won'), 0) as won_amount,
-        count(*) filter (where deals.status = 'lost') as lost_count,
-        coalesce(sum(deals.amount) filter (where deals.status = 'lost'), 0) as lost_amount
+        owner_id,
+        date_trunc('month', close_date)::date as month,
+        count(*) filter (where status = 'won') as won_count,
+        coalesce(sum(amount) filter (where status = 'won'), 0) as won_amount,
+        count(*) filter (where status = 'lost') as lost_count,
+        coalesce(sum(amount) filter (where status = 'lost'), 0) as lost_amount
 
-    from deals
-
-    left join history
-        on
-            deals.source = history.source
-            and deals.deal_id = history.deal_id
-
-    where
-        deals.status in ('won', 'lost')
-        and deals.close_date <= getvariable('as_of_date')
+    from closed
 
     group by 1, 2
 

@@ -102,6 +102,15 @@ final as (
 
     -- waterfall windows: from the state at the end of period_start to the as-of date
     select
+        'waterfall_day' as period_kind,
+        (as_of_date - interval 1 day)::date as period_start,
+        as_of_date as period_end
+
+    from as_of
+
+    union all
+
+    select
         'waterfall_week' as period_kind,
         (as_of_date - interval 7 day)::date as period_start,
         as_of_date as period_end

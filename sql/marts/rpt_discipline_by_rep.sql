@@ -176,6 +176,8 @@ final as (
         unioned.info_count::bigint as info_count,
         unioned.warning_count::bigint as warning_count,
         unioned.critical_count::bigint as critical_count,
+        (unioned.info_count + unioned.warning_count + unioned.critical_count)::bigint
+            as open_violations_count,
         unioned.new_count::bigint as new_count,
         unioned.resolved_count::bigint as resolved_count,
         unioned.penalty::double as penalty,

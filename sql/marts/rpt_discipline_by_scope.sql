@@ -25,6 +25,7 @@ final as (
         sum(reps.info_count)::bigint as info_count,
         sum(reps.warning_count)::bigint as warning_count,
         sum(reps.critical_count)::bigint as critical_count,
+        sum(reps.open_violations_count)::bigint as open_violations_count,
         sum(reps.new_count)::bigint as new_count,
         sum(reps.resolved_count)::bigint as resolved_count,
         sum(reps.penalty)::double as penalty,

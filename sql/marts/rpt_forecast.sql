@@ -10,9 +10,11 @@ deals as (
 
 ),
 
-owner_months as (
+targets_by_month as (
 
-    select * from int_owner_months
+    select * from stg_ops__targets
+
+    where metric = 'won_amount'
 
 ),
 
@@ -83,17 +85,18 @@ open_deals as (
 
 ),
 
+-- the whole quarter's target, months still to come included
 targets as (
 
     select
-        owner_months.owner_id,
-        sum(owner_months.target_won_amount) as target_won_amount
+        targets_by_month.user_id as owner_id,
+        sum(targets_by_month.target) as target_won_amount
 
-    from owner_months
+    from targets_by_month
 
     cross join quarters
 
-    where owner_months.month between quarters.period_start and quarters.period_end
+    where targets_by_month.period_month between quarters.period_start and quarters.period_end
 
     group by 1
 

@@ -21,7 +21,10 @@ windows as (
 
     select * from int_report_periods
 
-    where period_kind in ('waterfall_week', 'waterfall_month', 'waterfall_quarter')
+    where
+        period_kind in (
+            'waterfall_day', 'waterfall_week', 'waterfall_month', 'waterfall_quarter'
+        )
 
 ),
 

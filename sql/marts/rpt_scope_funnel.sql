@@ -73,7 +73,7 @@ previous_window as (
 
 ),
 
-final as (
+compared as (
 
     select
         coalesce(current_window.scope_id, previous_window.scope_id) as scope_id,
@@ -106,6 +106,23 @@ final as (
         on
             current_window.scope_id = previous_window.scope_id
             and current_window.stage = previous_window.stage
+
+),
+
+-- the company's conversion at each stage: the benchmark a team is read against
+final as (
+
+    select
+        compared.*,
+        company.conversion_rate as company_conversion_rate,
+        compared.conversion_rate - company.conversion_rate as conversion_vs_company
+
+    from compared
+
+    left join compared as company
+        on
+            company.scope_id = 'company'
+            and compared.stage = company.stage
 
 )
 

@@ -1,12 +1,24 @@
 -- rpt_scope_performance: one row per report scope per period per owner in the scope, plus one
 -- total row (owner_id null) per scope per period. Periods: month to date, quarter to date,
--- and each of the last twelve months.
+-- the same stretch of the quarter a year earlier, and each of the last twelve months.
 
 with
 
-owner_months as (
+closed as (
 
-    select * from int_owner_months
+    select * from int_closed_deals
+
+),
+
+activities as (
+
+    select * from int_activities_unioned
+
+),
+
+targets as (
+
+    select * from stg_ops__targets
 
 ),
 
@@ -20,7 +32,10 @@ periods as (
 
     select * from int_report_periods
 
-    where period_kind in ('month_to_date', 'quarter_to_date', 'month')
+    where
+        period_kind in (
+            'month_to_date', 'quarter_to_date', 'previous_year_quarter_to_date', 'month'
+        )
 
 ),
 
@@ -30,34 +45,119 @@ users as (
 
 ),
 
+-- each fact on its day: closed deals by Closing Date, activities by their date, and each
+-- month's target on the first of the month
+facts as (
+
+    select
+        owner_id,
+        close_date as fact_date,
+        (status = 'won')::integer as won_count,
+        case when status = 'won' then amount else 0 end as won_amount,
+        (status = 'lost')::integer as lost_count,
+        case when status = 'lost' then amount else 0 end as lost_amount,
+        case when status = 'won' then cycle_days end as won_cycle_days,
+        0 as activities_count,
+        null::decimal(18, 2) as target_won_amount
+
+    from closed
+
+    union all
+
+    select
+        owner_id,
+        activity_date,
+        0,
+        0,
+        0,
+        0,
+        null,
+        1,
+        null
+
+    from activities
+
+    where activity_date <= getvariable('as_of_date')
+
+    union all
+
+    select
+        user_id,
+        period_month,
+        0,
+        0,
+        0,
+        0,
+        null,
+        0,
+        target
+
+    from targets
+
+    where metric = 'won_amount'
+
+),
+
+-- README "Metrics": a period's target is its months' targets; pace prorates each month's
+-- target by the days of the month the period has covered so far
 period_facts as (
 
     select
-        scopes.scope_id,
         periods.period_kind,
         periods.period_start,
         periods.period_end,
-        owner_months.owner_id,
-        sum(owner_months.won_count) as won_count,
-        sum(owner_months.won_amount) as won_amount,
-        sum(owner_months.lost_count) as lost_count,
-        sum(owner_months.lost_amount) as lost_amount,
-        sum(owner_months.target_won_amount) as target_won_amount,
-        sum(owner_months.activities_count) as activities_count
+        facts.*,
+        facts.target_won_amount
+        * (
+            date_diff(
+                'day',
+                greatest(facts.fact_date, periods.period_start),
+                least(last_day(facts.fact_date), periods.period_end)
+            ) + 1
+        )
+        / (date_diff('day', facts.fact_date, last_day(facts.fact_date)) + 1)
+            as expected_won_amount
 
-    from owner_months
-
-    inner join scopes
-        on owner_months.owner_id = scopes.member_id
+    from facts
 
     inner join periods
-        on owner_months.month between date_trunc('month', periods.period_start)
-        and periods.period_end
+        on
+            facts.fact_date between date_trunc('month', periods.period_start)
+            and periods.period_end
+            and (
+                facts.target_won_amount is not null
+                or facts.fact_date >= periods.period_start
+            )
+
+),
+
+scoped as (
+
+    select
+        scopes.scope_id,
+        period_facts.period_kind,
+        period_facts.period_start,
+        period_facts.period_end,
+        period_facts.owner_id,
+        sum(period_facts.won_count) as won_count,
+        sum(period_facts.won_amount) as won_amount,
+        sum(period_facts.lost_count) as lost_count,
+        sum(period_facts.lost_amount) as lost_amount,
+        median(period_facts.won_cycle_days) as median_cycle_days,
+        sum(period_facts.target_won_amount) as target_won_amount,
+        sum(period_facts.expected_won_amount) as expected_won_amount,
+        sum(period_facts.activities_count) as activities_count
+
+    from period_facts
+
+    inner join scopes
+        on period_facts.owner_id = scopes.member_id
 
     group by grouping sets (
-        (scopes.scope_id, periods.period_kind, periods.period_start, periods.period_end,
-            owner_months.owner_id),
-        (scopes.scope_id, periods.period_kind, periods.period_start, periods.period_end)
+        (scopes.scope_id, period_facts.period_kind, period_facts.period_start,
+            period_facts.period_end, period_facts.owner_id),
+        (scopes.scope_id, period_facts.period_kind, period_facts.period_start,
+            period_facts.period_end)
     )
 
 ),
@@ -65,30 +165,31 @@ period_facts as (
 final as (
 
     select
-        period_facts.scope_id,
-        period_facts.period_kind,
-        period_facts.period_start,
-        period_facts.period_end,
-        period_facts.owner_id,
+        scoped.scope_id,
+        scoped.period_kind,
+        scoped.period_start,
+        scoped.period_end,
+        scoped.owner_id,
         users.name as owner_name,
         users.team,
-        period_facts.won_count::bigint as won_count,
-        period_facts.won_amount::decimal(18, 2) as won_amount,
-        period_facts.lost_count::bigint as lost_count,
-        period_facts.lost_amount::decimal(18, 2) as lost_amount,
-        win_rate(period_facts.won_count, period_facts.lost_count) as win_rate,
-        win_rate(period_facts.won_amount, period_facts.lost_amount) as win_rate_amount,
-        average_amount(period_facts.won_amount, period_facts.won_count) as avg_won_amount,
-        period_facts.target_won_amount::decimal(18, 2) as target_won_amount,
-        attainment_rate(
-            period_facts.won_amount, period_facts.target_won_amount
-        ) as attainment_rate,
-        period_facts.activities_count::bigint as activities_count
+        scoped.won_count::bigint as won_count,
+        scoped.won_amount::decimal(18, 2) as won_amount,
+        scoped.lost_count::bigint as lost_count,
+        scoped.lost_amount::decimal(18, 2) as lost_amount,
+        win_rate(scoped.won_count, scoped.lost_count) as win_rate,
+        win_rate(scoped.won_amount, scoped.lost_amount) as win_rate_amount,
+        average_amount(scoped.won_amount, scoped.won_count) as avg_won_amount,
+        scoped.median_cycle_days::double as median_cycle_days,
+        scoped.target_won_amount::decimal(18, 2) as target_won_amount,
+        attainment_rate(scoped.won_amount, scoped.target_won_amount) as attainment_rate,
+        scoped.expected_won_amount::decimal(18, 2) as expected_won_amount,
+        attainment_rate(scoped.won_amount, scoped.expected_won_amount) as pace_rate,
+        scoped.activities_count::bigint as activities_count
 
-    from period_facts
+    from scoped
 
     left join users
-        on period_facts.owner_id = users.user_id
+        on scoped.owner_id = users.user_id
 
 )
 
