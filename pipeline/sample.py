@@ -36,7 +36,7 @@ PROBABILITY = {**dict(zip(OPEN_STAGES, [10, 20, 40, 60, 75, 90], strict=True)),
                WON: 100, LOST: 0, LOST_TO_COMPETITION: 0}
 MEAN_DAYS_IN_STAGE = [9, 13, 16, 11, 18, 14]
 LOSE_CHANCE = [0.20, 0.14, 0.12, 0.09, 0.16, 0.20]
-SKIP_CHANCE = 0.07
+SKIP_CHANCE = 0.07  # for an average rep; a careless one skips more, a careful one hardly
 
 LOSS_REASONS = [
     ("价格太高", 5), ("预算不足", 4), ("项目暂停", 3), ("需求不匹配", 2),
@@ -123,6 +123,7 @@ class Person:
     starts: date = FIRST_DAY
     has_targets: bool = True
     prefix_in_org: bool = False
+    in_org: bool = True
 
 
 @dataclass
@@ -198,6 +199,9 @@ def build_org(rng: random.Random) -> list[Person]:
     # A new hire: joined this year, not yet given targets.
     people[-1].starts = date(2026, 6, 1)
     people[-1].has_targets = False
+    # Joined last month and sells already, but nobody has added her to org.csv yet.
+    person("钱佳", "jia.qian", teams[3][3], "华南组", "华南", skill=1.0, activity=1.0,
+           deals_per_month=3.0, starts=date(2026, 10, 1), has_targets=False, in_org=False)
     return people
 
 
@@ -225,7 +229,8 @@ def simulate_deal(rng: random.Random, deal: Deal, skill: float, slips: float) ->
     at = deal.created_at
     index = 1 if rng.random() < 0.05 else 0
     deal.stage = OPEN_STAGES[index]
-    stalls = rng.random() < 0.06
+    stalls = rng.random() < 0.03 * slips
+    skip_chance = SKIP_CHANCE * (1 - deal.owner.diligence) / 0.15
     while True:
         mean = MEAN_DAYS_IN_STAGE[index] * (6 if stalls else 1)
         days = max(0.3, rng.expovariate(1 / mean))
@@ -246,7 +251,7 @@ def simulate_deal(rng: random.Random, deal: Deal, skill: float, slips: float) ->
                                             [w for _, w in LOSS_REASONS])[0])
         elif index == len(OPEN_STAGES) - 1:
             to = WON
-        elif roll < lose + SKIP_CHANCE and index + 2 < len(OPEN_STAGES):
+        elif roll < lose + skip_chance and index + 2 < len(OPEN_STAGES):
             index += 2
             to = OPEN_STAGES[index]
         else:
@@ -442,6 +447,7 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
         by_owner.setdefault(deal.owner.user_id, []).append(deal)
     by_id = {a["Record Id"]: a for a in accounts}
     calls, tasks, meetings = [], [], []
+    called_back: dict[str, date] = {}
     week = FIRST_DAY
     while week <= AS_OF:
         for rep in reps:
@@ -456,12 +462,21 @@ def activity_rows(rng: random.Random, reps: list[Person], deals: list[Deal],
             related = partial(related_record, rng, open_deals,
                               [by_id[a] for a in key_accounts], accounts)
             when = partial(time_in_week, rng, week)
+            # follow-ups, as the rep's diligence goes: an open deal not called for ten days,
+            # a key account not called for three weeks (客户回访) gets one of the week's calls
+            due = [("zcrm_" + d.deal_id, d.name, 10) for d in open_deals] + [
+                (a, by_id[a]["Account Name"], 21) for a in key_accounts]
+            follow_ups = [(rid, name) for rid, name, days in due
+                          if week - called_back.get(rid, date.min) >= timedelta(days=days)
+                          and rng.random() < rep.diligence ** 5]
+            for rid, _ in follow_ups:
+                called_back[rid] = week
 
-            for _ in range(poisson(rng, 3.0 * rep.activity)):
+            for number in range(max(poisson(rng, 3.0 * rep.activity), len(follow_ups))):
                 at = when()
                 if at > EXPORTED_AT:
                     continue
-                rid, rname = related()
+                rid, rname = follow_ups[number] if number < len(follow_ups) else related()
                 calls.append({
                     "Record Id": "zcrm_" + call_id(), "Subject": rng.choice(CALL_SUBJECTS),
                     "Call Type": rng.choice(["Outbound", "Outbound", "Inbound"]),
@@ -531,7 +546,7 @@ def org_rows(people: list[Person]) -> list[dict]:
     return [{
         "user_id": ("zcrm_" if p.prefix_in_org else "") + p.user_id, "name": p.name,
         "email": p.email, "manager_id": p.manager_id, "team": p.team, "region": p.region,
-    } for p in people]
+    } for p in people if p.in_org]
 
 
 def target_rows(rng: random.Random, people: list[Person]) -> list[dict]:
