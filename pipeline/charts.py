@@ -1,4 +1,6 @@
-"""Charts drawn with matplotlib: vector SVG with text as paths, the same bytes every run."""
+"""Charts drawn with matplotlib. Each function returns a figure; `svg` makes it vector SVG
+with text as paths (for the PDF), `png` a bitmap at twice the size (for email); both give
+the same bytes every run."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from pipeline.fonts import use_in_matplotlib  # noqa: E402
@@ -25,7 +28,7 @@ def _figure(height: float):
     return figure, axes
 
 
-def _svg(figure) -> str:
+def svg(figure: Figure) -> str:
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     pyplot.close(figure)
@@ -33,7 +36,16 @@ def _svg(figure) -> str:
     return text[text.index("<svg"):]
 
 
-def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: str) -> str:
+def png(figure: Figure, scale: int = 2) -> bytes:
+    """A bitmap `scale` times the figure's size at 96 dpi: sharp on high-density screens."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96 * scale, bbox_inches="tight",
+                   metadata={"Software": None})
+    pyplot.close(figure)
+    return buffer.getvalue()
+
+
+def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: str) -> Figure:
     """Horizontal bars of attainment per rep, with the 100% line."""
     figure, axes = _figure(0.35 * len(names) + 1.0)
     positions = range(len(names))
@@ -45,11 +57,11 @@ def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: 
     axes.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
 
 
 def trend_chart(months: list[str], won: list[float], target: list[float | None], *,
-                title: str, axis: str) -> str:
+                title: str, axis: str) -> Figure:
     """Bars of won amount per month, target per month as a line of markers."""
     figure, axes = _figure(2.6)
     positions = list(range(len(months)))
@@ -62,10 +74,10 @@ def trend_chart(months: list[str], won: list[float], target: list[float | None],
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
     axes.set_ylabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
 
 
-def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str) -> str:
+def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str) -> Figure:
     """Horizontal bars, widest at the top: deals reaching each stage."""
     figure, axes = _figure(0.4 * len(stages) + 1.0)
     positions = list(range(len(stages)))
@@ -76,11 +88,11 @@ def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str
     axes.invert_yaxis()
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
 
 
 def waterfall_chart(labels: list[str], opening: float, changes: list[float], closing: float,
-                    *, title: str, axis: str) -> str:
+                    *, title: str, axis: str) -> Figure:
     """Opening bar, a floating bar per movement (up green, down orange), closing bar."""
     figure, axes = _figure(2.8)
     positions = list(range(len(changes) + 2))
@@ -96,11 +108,11 @@ def waterfall_chart(labels: list[str], opening: float, changes: list[float], clo
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
     axes.set_ylabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
 
 
 def forecast_chart(labels: list[str], amounts: list[float], target: float | None, *,
-                   title: str, axis: str) -> str:
+                   title: str, axis: str) -> Figure:
     """Cumulative forecast categories as bars, the quarter's target as a line."""
     figure, axes = _figure(2.2)
     positions = list(range(len(amounts)))
@@ -112,11 +124,11 @@ def forecast_chart(labels: list[str], amounts: list[float], target: float | None
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
 
 
 def score_trend_chart(dates: list[str], scores: list[float], *, title: str,
-                      axis: str) -> str:
+                      axis: str) -> Figure:
     """A team's compliance score, run after run (0-100)."""
     figure, axes = _figure(2.2)
     positions = list(range(len(dates)))
@@ -128,4 +140,25 @@ def score_trend_chart(dates: list[str], scores: list[float], *, title: str,
     axes.set_xticks(positions, dates, rotation=30, ha="right")
     axes.set_ylabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
-    return _svg(figure)
+    return figure
+
+
+def pareto_chart(reasons: list[str], amounts: list[float], cumulative: list[float], *,
+                 title: str, axis: str, share_axis: str) -> Figure:
+    """Lost amount per loss reason, largest first, and the cumulative share as a line."""
+    figure, axes = _figure(2.6)
+    positions = list(range(len(reasons)))
+    axes.bar(positions, amounts, color=TARGET, width=0.6)
+    axes.set_xticks(positions, reasons, rotation=30, ha="right")
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.set_ylabel(axis, fontsize=8, color=INK)
+    share = axes.twinx()
+    share.plot(positions, [c * 100 for c in cumulative], color=INK, marker="o", markersize=3)
+    share.axhline(80, color=MUTED, linewidth=0.8, linestyle=":")
+    share.set_ylim(0, 105)
+    share.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    share.tick_params(colors=INK, labelsize=8)
+    share.spines["top"].set_visible(False)
+    share.set_ylabel(share_axis, fontsize=8, color=INK)
+    axes.set_title(title, fontsize=10, color=INK, loc="left")
+    return figure

@@ -10,7 +10,12 @@ from pathlib import Path
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.paths import DEFAULT_CONFIG, DEFAULT_RULES, SAMPLE_DIR, SOURCES_DIR
+from pipeline.paths import (
+    DEFAULT_CONFIG,
+    DEFAULT_RULES,
+    SAMPLE_DIR,
+    SOURCES_DIR,
+)
 
 LANGUAGES = ("zh_CN", "en")
 
@@ -30,6 +35,7 @@ class Config:
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)
     rules_file: Path = DEFAULT_RULES
+    recipients_file: Path | None = None
     threads: int = 2
     memory_limit: str = "3GB"
 
@@ -55,9 +61,8 @@ class Config:
 
 
 FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
-             "reject_threshold",
-             "sources_dirs", "timezone", "settle_seconds", "stages", "rules_file", "threads",
-             "memory_limit"}
+             "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
+             "rules_file", "recipients_file", "threads", "memory_limit"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -84,8 +89,9 @@ def _read(path: Path) -> dict:
     # paths in the file are relative to the file's own folder
     if "sources_dirs" in data:
         data["sources_dirs"] = tuple(path.parent / p for p in data["sources_dirs"] or ())
-    if "rules_file" in data:
-        data["rules_file"] = path.parent / data["rules_file"]
+    for key in ("rules_file", "recipients_file"):
+        if key in data:
+            data[key] = path.parent / data[key]
     if not isinstance(data.get("stages", {}), dict):
         raise ConfigError(f"{path}: stages maps a source name to its list of stages")
     return data

@@ -8,6 +8,7 @@ from functools import cache
 
 import pandas as pd
 import yaml
+from babel import Locale as BabelLocale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -19,6 +20,12 @@ EMPTY = "—"
 @cache
 def catalogue(language: str) -> dict[str, str]:
     return yaml.safe_load((I18N_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def _babel(language: str) -> BabelLocale:
+    """Parsed once: Babel normalises a locale name on every call it is given as a string."""
+    return BabelLocale.parse(language)
 
 
 def _missing(value) -> bool:
@@ -40,34 +47,34 @@ class Locale:
         if _missing(value):
             return EMPTY
         return format_currency(round(float(value)), self.currency, format="¤#,##0",
-                               locale=self.language, currency_digits=False)
+                               locale=_babel(self.language), currency_digits=False)
 
     def percent(self, value) -> str:
         if _missing(value):
             return EMPTY
-        return format_percent(float(value), format="#,##0.0%", locale=self.language)
+        return format_percent(float(value), format="#,##0.0%", locale=_babel(self.language))
 
     def points(self, value) -> str:
         """A change between two rates, in percentage points."""
         if _missing(value):
             return EMPTY
         return format_decimal(float(value) * 100, format="+#,##0.0;-#,##0.0",
-                              locale=self.language) + " pp"
+                              locale=_babel(self.language)) + " pp"
 
     def number(self, value, digits: int = 0) -> str:
         if _missing(value):
             return EMPTY
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.language)
+        return format_decimal(value, format=pattern, locale=_babel(self.language))
 
     def date(self, value) -> str:
         if _missing(value):
             return EMPTY
         if isinstance(value, datetime):
             value = value.date()
-        return format_date(value, format="long", locale=self.language)
+        return format_date(value, format="long", locale=_babel(self.language))
 
     def month(self, value: date) -> str:
         if isinstance(value, datetime):
             value = value.date()
-        return format_date(value, format="yyyy-MM", locale=self.language)
+        return format_date(value, format="yyyy-MM", locale=_babel(self.language))

@@ -93,7 +93,7 @@ def test_the_catalogues_have_the_same_labels_and_every_label_used_exists():
     used = set()
     for path in TEMPLATES_DIR.glob("*.html"):
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]*[a-z])["']""", path.read_text("utf-8")))
-    for path in (ROOT / "pipeline").glob("*.py"):
+    for path in (ROOT / "pipeline").rglob("*.py"):
         used |= set(re.findall(r"""\.text\(\s*["']([a-z_]+)["']""", path.read_text("utf-8")))
     assert used - catalogues["en"].keys() == set()
     for key in catalogues["en"]:

@@ -37,7 +37,7 @@ def test_editing_the_rules_file_changes_the_next_run(tmp_path):
     rules = DEFAULT_RULES.read_text(encoding="utf-8")
     before = counts(run_once(SAMPLE_DIR, tmp_path / "a", AS_OF))
     edited = tmp_path / "rules.yaml"
-    edited.write_text(rules.replace("    days: 14\n", "    days: 45\n").replace(
+    edited.write_text(rules.replace("    days: 14\n", "    days: 30\n").replace(
         "  - id: overdue_task\n    kind: overdue_task\n",
         "  - id: overdue_task\n    kind: overdue_task\n    enabled: false\n"),
         encoding="utf-8")

@@ -3,9 +3,13 @@ embedded, autoescaping, only the project's own files fetched, the same bytes eve
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from datetime import date
 from functools import cache
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -13,8 +17,10 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.config import Config
+from pipeline.contexts import REPORTS
 from pipeline.i18n import Locale
-from pipeline.render import REPORTS, ProjectFilesOnly, render_reports
+from pipeline.pdf import ProjectFilesOnly
+from pipeline.render import render_reports
 from pipeline.validate import validate_marts
 
 
@@ -48,8 +54,21 @@ def test_every_scope_gets_every_report_as_html_and_pdf(sample):
         for report in REPORTS:
             for suffix in ("html", "pdf"):
                 assert (folder / scope / f"{report}.{suffix}").stat().st_size > 0
+    # config/recipients.yaml: Sarah Mitchell (5743045000010000003) reads English
+    for report in REPORTS:
+        assert (folder / "5743045000010000003" / "en" / f"{report}.pdf").stat().st_size > 0
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert index.count(".pdf") == len(REPORTS) * len(scope_folders(con))
+    assert index.count(".pdf") == len(REPORTS) * (len(scope_folders(con)) + 1)
+
+
+def assert_row(text: str, name: str, team: str | None, cells: list[str], where: str) -> None:
+    """A table row in a PDF's text: on one line, or, for an owner outside the org chart
+    (whose name cell carries a note and may wrap), its numbers together."""
+    if team is None:
+        assert name in text and " ".join(cells) in text, f"{where}: {name} {cells} not in PDF"
+    else:
+        line = " ".join([name, team, *cells])
+        assert line in text.splitlines(), f"{where}: {line!r} not in the PDF"
 
 
 def test_the_numbers_in_the_performance_pdf_are_the_marts(sample):
@@ -57,19 +76,21 @@ def test_the_numbers_in_the_performance_pdf_are_the_marts(sample):
     locale = Locale(config.language, config.currency)
     rows = con.execute(
         "select scope_id, period_kind, owner_name, team, won_amount, target_won_amount, "
-        "attainment_rate, won_count, win_rate, avg_won_amount, activities_count, owner_id "
-        "from rpt_scope_performance where period_kind <> 'month'").fetchall()
-    texts = {}
+        "attainment_rate, pace_rate, won_count, win_rate, avg_won_amount, "
+        "median_cycle_days, activities_count, owner_id from rpt_scope_performance "
+        "where period_kind in ('month_to_date', 'quarter_to_date')").fetchall()
     for scope, _, name, team, *numbers, owner in rows:
-        path = config.reports_dir / config.as_of.isoformat() / scope / "performance.pdf"
-        text = texts.setdefault(scope, pdf_text(path))
-        won, target, attainment, count, win_rate, average, activities = numbers
+        text = pdf_text(config.reports_dir / config.as_of.isoformat() / scope
+                        / "performance.pdf")
+        won, target, attainment, pace, count, win_rate, average, cycle, activities = numbers
         cells = [locale.money(won), locale.money(target), locale.percent(attainment),
-                 locale.number(count), locale.percent(win_rate), locale.money(average),
-                 locale.number(activities)]
-        first = name if owner is not None else locale.text("total")
-        line = " ".join([first, *([team] if owner is not None and team else []), *cells])
-        assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
+                 locale.percent(pace), locale.number(count), locale.percent(win_rate),
+                 locale.money(average), locale.number(cycle), locale.number(activities)]
+        if owner is None:
+            line = " ".join([locale.text("total"), *cells])
+            assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
+        else:
+            assert_row(text, name, team, cells, scope)
     assert len(rows) > 50
 
 
@@ -108,9 +129,8 @@ def test_the_numbers_in_the_discipline_pdf_are_the_marts(sample):
         "inner join int_report_scopes as scopes on reps.owner_id = scopes.member_id "
         "where reps.as_of_date = ?", [config.as_of]).fetchall()
     for scope, name, team, score, *counts in reps:
-        line = " ".join([name, team, locale.number(score, 1),
-                         *(locale.number(n) for n in counts)])
-        assert line in pdf_text(folder / scope / "discipline.pdf").splitlines(), (scope, line)
+        assert_row(pdf_text(folder / scope / "discipline.pdf"), name, team,
+                   [locale.number(score, 1), *(locale.number(n) for n in counts)], scope)
     assert len(reps) > 30
 
 
@@ -133,22 +153,46 @@ def test_chinese_names_and_labels_are_text_in_the_pdf_with_fonts_embedded(sample
     assert fonts and all(fonts.values()), fonts
 
 
+def edition_texts(folder: Path) -> dict[str, str]:
+    """Everything a reader of one edition sees: each PDF's text, each HTML, the email."""
+    texts = {f"{report}.pdf": pdf_text(folder / f"{report}.pdf") for report in REPORTS}
+    for name in [*(f"{report}.html" for report in REPORTS), "email.html", "email.txt",
+                 "discipline_violations.csv"]:
+        texts[name] = unescape((folder / name).read_text(encoding="utf-8-sig"))
+    return texts
+
+
+def assert_scoped(folder: Path, members: set[str], names: dict[str, str]) -> None:
+    """Each owner's name is in every part of the edition it belongs in, and in none other."""
+    texts = edition_texts(folder)
+    for owner, name in names.items():
+        for part, text in texts.items():
+            if owner not in members:
+                assert name not in text, (folder, part, name)
+        if owner in members:
+            assert name in texts["performance.pdf"] and name in texts["performance.html"], \
+                (folder, name)
+
+
 def test_a_managers_reports_hold_their_subtree_and_nothing_else(sample):
     config, con = sample
-    names = dict(con.execute("select user_id, name from dim_users").fetchall())
-    sellers = {r[0] for r in con.execute("select distinct owner_id from fct_deals").fetchall()}
+    sellers = dict(con.execute("select distinct owner_id, owner_name from fct_deals "
+                               "where owner_name is not null").fetchall())
+    folder = config.reports_dir / config.as_of.isoformat()
     scopes = con.execute("select scope_id, list(member_id) from int_report_scopes "
-                         "where scope_kind = 'manager' group by 1").fetchall()
+                         "group by 1").fetchall()
     for scope, members in scopes:
-        folder = config.reports_dir / config.as_of.isoformat() / scope
-        text = "".join(pdf_text(folder / f"{report}.pdf") for report in REPORTS)
-        html = (folder / "performance.html").read_text(encoding="utf-8")
-        for owner in sellers:
-            if owner in members:
-                assert names[owner] in text, (scope, names[owner])
-            else:
-                assert names[owner] not in text, (scope, names[owner])
-                assert names[owner] not in html, (scope, names[owner])
+        assert_scoped(folder / scope, set(members), sellers)
+    assert_scoped(folder / "5743045000010000003" / "en",
+                  set(dict(scopes)["5743045000010000003"]), sellers)
+
+
+def test_an_owner_missing_from_org_csv_is_only_in_the_company_report(sample):
+    config, con = sample
+    assert con.execute("select owner_name from rpt_unassigned_owners").fetchall() == [("钱佳",)]
+    text = pdf_text(config.reports_dir / config.as_of.isoformat() / "company"
+                    / "performance.pdf")
+    assert "未在组织架构中的负责人" in text and "钱佳" in text
 
 
 def test_no_missing_value_leaks_into_the_html(sample):
@@ -180,12 +224,13 @@ def test_hand_checked_numbers_in_locale_formats(small):
     crm, config = small
     folder = render_reports(crm.con, config) / "company"
     text = pdf_text(folder / "performance.pdf")
-    # 1,234,567 won of a 1,447,320 target = 85.3%; one won of two closed = 50.0%
-    assert "Ann East CN¥1,234,567 CN¥1,447,320 85.3% 1 50.0% CN¥1,234,567 0" in text
+    # 1,234,567 won of a 1,447,320 target = 85.3%; by March 20 the pace wants 20/31 of the
+    # target, 933,755: 132.2%; one won of two closed = 50.0%; won 9 days after creation
+    assert "Ann East CN¥1,234,567 CN¥1,447,320 85.3% 132.2% 1 50.0% CN¥1,234,567 9 0" in text
     assert "As of March 20, 2026" in text
     zh = render_reports(crm.con, Config(**{**config.__dict__, "language": "zh_CN"}))
     text = pdf_text(zh / "company" / "performance.pdf")
-    assert "Ann East ¥1,234,567 ¥1,447,320 85.3% 1 50.0% ¥1,234,567 0" in text
+    assert "Ann East ¥1,234,567 ¥1,447,320 85.3% 132.2% 1 50.0% ¥1,234,567 9 0" in text
     assert "截至 2026年3月20日" in text
 
 
@@ -225,3 +270,160 @@ def test_rendering_twice_gives_the_same_bytes(small, tmp_path):
                      "funnel_loss.pdf", "charts/performance-trend.svg"):
             assert Path(scope, name) in copies
     assert all(copies[name] == again[name] for name in copies)
+
+
+# --- a three-level org chart, one unique name per rep -------------------------------------
+
+@pytest.fixture
+def hierarchy(crm, tmp_path):
+    """vp -> (north: lead_a -> alpha, bravo; lead_b -> charlie), (south: lead_c -> delta);
+    echo owns deals but is not in org.csv."""
+    crm.person("vp", "Vera VP", team=None)
+    crm.person("north", "Nora North", manager="vp", team=None)
+    crm.person("south", "Sam South", manager="vp", team=None)
+    crm.person("lead_a", "Lee A", manager="north").person("lead_b", "Lee B", manager="north")
+    crm.person("lead_c", "Lee C", manager="south", team="West")
+    reps = {"alpha": "lead_a", "bravo": "lead_a", "charlie": "lead_b", "delta": "lead_c"}
+    for rep, lead in reps.items():
+        crm.person(rep, f"Rep{rep.title()}Marker", manager=lead)
+    for rep in [*reps, "echo"]:
+        crm.deal(f"won_{rep}", owner=rep, stage="Closed Won", amount=1000, close="2026-03-05",
+                 name=f"Won{rep.title()}Deal")
+        crm.deal(f"lost_{rep}", owner=rep, stage="Closed Lost", amount=300,
+                 close="2026-03-06", name=f"Lost{rep.title()}Deal", loss_reason="Price")
+        crm.deal(f"open_{rep}", owner=rep, amount=700, close="2026-03-10",
+                 name=f"Late{rep.title()}Deal")  # overdue: at risk, a violation
+    crm.build(as_of="2026-03-20")
+    config = Config(as_of=date(2026, 3, 20), out=tmp_path / "out", language="en",
+                    currency="CNY", threads=2)
+    validate_marts(crm.con, config)
+    return crm, config, reps
+
+
+def test_scoping_at_every_level_of_a_three_level_org_chart(hierarchy):
+    crm, config, reps = hierarchy
+    folder = render_reports(crm.con, config)
+    owners = {rep: f"Rep{rep.title()}Marker" for rep in reps} | {"echo": "ECHO"}
+    under = {"lead_a": {"alpha", "bravo"}, "lead_b": {"charlie"}, "lead_c": {"delta"},
+             "north": {"alpha", "bravo", "charlie"}, "south": {"delta"},
+             "vp": {"alpha", "bravo", "charlie", "delta"},
+             "company": {"alpha", "bravo", "charlie", "delta", "echo"}}
+    assert {p.name for p in folder.iterdir() if p.is_dir()} == set(under)
+    for scope, members in under.items():
+        texts = edition_texts(folder / scope)
+        for rep, name in owners.items():
+            # the rep's name where their numbers are; their lost deal in the funnel report
+            for marker, where in ((name, "performance"), (f"Lost{rep.title()}Deal",
+                                                          "funnel_loss")):
+                found = {part for part, text in texts.items() if marker in text}
+                if rep in members:
+                    assert {f"{where}.pdf", f"{where}.html"} <= found, (scope, marker)
+                else:
+                    assert found == set(), (scope, marker, found)
+    company = edition_texts(folder / "company")["performance.pdf"]
+    assert "Owners not in the org chart" in company and "ECHO" in company
+
+
+def test_the_english_and_chinese_editions_show_the_same_numbers(small, tmp_path):
+    crm, config = small
+    recipients = tmp_path / "recipients.yaml"
+    recipients.write_text("recipients:\n  - email: ops@example.com\n    scope: company\n"
+                          "    language: zh_CN\n", encoding="utf-8")
+    folder = render_reports(crm.con, Config(**{**config.__dict__,
+                                               "recipients_file": recipients}))
+    rows = crm.rows("select owner_name, team, won_amount, target_won_amount, "
+                    "attainment_rate, pace_rate, won_count, win_rate, avg_won_amount, "
+                    "median_cycle_days, activities_count from rpt_scope_performance "
+                    "where scope_id = 'company' and period_kind = 'quarter_to_date' "
+                    "and owner_id is not null")
+    assert len(rows) == 1
+    for language, edition in (("en", "company"), ("zh_CN", "company/zh_CN")):
+        locale = Locale(language, "CNY")
+        text = pdf_text(folder / edition / "performance.pdf")
+        for row in rows:
+            line = " ".join([row["owner_name"], row["team"], locale.money(row["won_amount"]),
+                             locale.money(row["target_won_amount"]),
+                             locale.percent(row["attainment_rate"]),
+                             locale.percent(row["pace_rate"]), locale.number(row["won_count"]),
+                             locale.percent(row["win_rate"]),
+                             locale.money(row["avg_won_amount"]),
+                             locale.number(row["median_cycle_days"]),
+                             locale.number(row["activities_count"])])
+            assert line in text.splitlines(), (language, line)
+    assert "CN¥1,234,567" in pdf_text(folder / "company" / "performance.pdf")
+    assert "¥1,234,567" in pdf_text(folder / "company" / "zh_CN" / "performance.pdf")
+    assert "2026年3月20日" in pdf_text(folder / "company" / "zh_CN" / "performance.pdf")
+
+
+class Tags(HTMLParser):
+    """Every tag name and attribute of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+        self.attributes: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.names.add(tag)
+        self.attributes += [(name, value or "") for name, value in attrs]
+
+
+def test_the_email_body_is_self_contained(small):
+    crm, config = small
+    folder = render_reports(crm.con, config) / "company"
+    html = (folder / "email.html").read_text(encoding="utf-8")
+    spec = json.loads((folder / "email.json").read_text(encoding="utf-8"))
+    tags = Tags()
+    tags.feed(html)
+    assert not {"script", "svg", "style", "link", "iframe", "object"} & tags.names
+    for name, value in tags.attributes:
+        if name in ("src", "href", "background", "action"):
+            assert value.startswith("cid:"), (name, value)
+        assert "url(" not in value, (name, value)
+    cids = re.findall(r'src="cid:([^"]+)"', html)
+    assert cids and sorted(cids) == sorted(i["cid"] for i in spec["inline"])
+    for image in spec["inline"]:
+        png = (folder / image["file"]).read_bytes()
+        assert png.startswith(b"\x89PNG")
+    for name in spec["attachments"]:
+        assert (folder / name).is_file()
+
+
+def test_the_email_starts_with_the_three_numbers(small):
+    crm, config = small
+    folder = render_reports(crm.con, config) / "company"
+    text = (folder / "email.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line]
+    # quarter to date: 1,234,567 won of 1,447,320; no open pipeline; no violations
+    assert lines[2] == "Won this quarter: CN¥1,234,567 (85.3% of the CN¥1,447,320 target)"
+    assert lines[3].startswith("Commit forecast: CN¥1,234,567")
+    assert lines[4].startswith("Compliance score: ")
+
+
+def test_each_section_of_a_pdf_is_a_bookmark(small):
+    crm, config = small
+    folder = render_reports(crm.con, config) / "company"
+    outline = PdfReader(folder / "funnel_loss.pdf").outline
+
+    def titles(items):
+        for item in items:
+            yield from titles(item) if isinstance(item, list) else [item.title]
+
+    found = list(titles(outline))
+    for heading in ("Funnel loss", "Funnel", "Why deals were lost", "Largest lost deals",
+                    "Deals at risk this quarter", "Stage velocity"):
+        assert heading in found, found
+
+
+def test_the_archive_lists_every_run_of_a_scope(small):
+    crm, config = small
+    render_reports(crm.con, config)
+    earlier = config.reports_dir / "2026-03-19"
+    shutil.copytree(config.reports_dir / "2026-03-20", earlier)
+    render_reports(crm.con, config)  # the archive is rebuilt after each run
+    page = (config.reports_dir / "archive" / "lead.html").read_text(encoding="utf-8")
+    assert '../2026-03-20/lead/performance.pdf' in page
+    assert '../2026-03-19/lead/performance.pdf' in page
+    assert page.index("2026-03-20") < page.index("2026-03-19")  # newest first
+    index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="archive/lead.html"' in index and 'href="2026-03-19/index.html"' in index

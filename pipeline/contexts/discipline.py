@@ -1,0 +1,118 @@
+"""The discipline report (销售纪律): the team's compliance over the last runs, the reps ranked
+by score, and the records to fix, rep by rep, new ones first."""
+
+from __future__ import annotations
+
+import io
+from functools import partial
+
+import pandas as pd
+
+from pipeline import charts
+from pipeline.contexts.common import Scope, of_scope, one, records, vector
+from pipeline.i18n import Locale
+
+# a list longer than this, per rep, goes to the CSV beside the report
+RECORDS_PER_REP = 15
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+CSV_FILE = "discipline_violations.csv"
+
+
+def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    members = of_scope(marts["int_report_scopes"], scope)["member_id"]
+    trend = of_scope(marts["rpt_discipline_by_scope"], scope).sort_values("as_of_date")
+    reps = marts["rpt_discipline_by_rep"]
+    today = reps["as_of_date"].max() if len(reps) else None
+    reps = reps[(reps["as_of_date"] == today) & reps["owner_id"].isin(members)].sort_values(
+        ["compliance_score", "penalty", "owner_name"], ascending=[True, False, True])
+    violations = marts["fct_discipline_violations"]
+    violations = violations[violations["owner_id"].isin(members)]
+    rules = marts["rpt_discipline_rules"].set_index("rule_id")
+    describe = partial(describe_violation, rules=rules, locale=locale)
+    open_ones = violations[~violations["is_resolved"]].assign(
+        severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
+        ["is_new", "severity_rank", "days_open", "record_name"],
+        ascending=[False, True, False, True])
+    by_rep = []
+    for rep in records(reps):
+        mine = open_ones[open_ones["owner_id"] == rep["owner_id"]]
+        rows = [dict(row, description=describe(row)) for row in records(mine)]
+        if rows:
+            by_rep.append({"rep": rep, "records": rows[:RECORDS_PER_REP],
+                           "more": max(0, len(rows) - RECORDS_PER_REP)})
+    skipped = [{"rule": rule_id, "reason": row["skip_reason"]}
+               for rule_id, row in rules.iterrows() if not pd.isna(row["skip_reason"])]
+    context = {"summary_row": one(trend.tail(1)), "trend": records(trend),
+               "reps": records(reps), "by_rep": by_rep, "skipped_rules": skipped,
+               "csv_file": CSV_FILE, "charts": {},
+               "files": {CSV_FILE: violations_csv(open_ones, describe)}}
+    if len(trend):
+        title = locale.text("discipline_trend_chart")
+        context["charts"]["trend"] = vector("discipline", "trend", title,
+                                            charts.score_trend_chart(
+            [locale.date(d) for d in trend["as_of_date"]],
+            [float(v) for v in trend["compliance_score"]], title=title,
+            axis=locale.text("score_axis")))
+    context["summary"] = discipline_summary(trend, reps, locale)
+    return context
+
+
+def discipline_summary(trend: pd.DataFrame, reps: pd.DataFrame, locale: Locale) -> list[str]:
+    if not len(trend):
+        return []
+    today = one(trend.tail(1))
+    lines = [locale.text(
+        "discipline_summary", score=locale.number(today["compliance_score"], 1),
+        open=locale.number(today["open_violations_count"]),
+        critical=locale.number(today["critical_count"]),
+        warning=locale.number(today["warning_count"]), info=locale.number(today["info_count"]))]
+    if len(trend) > 1:
+        before = one(trend.iloc[[-2]])
+        lines.append(locale.text("discipline_since_last_run",
+                                 previous=locale.number(before["compliance_score"], 1),
+                                 new=locale.number(today["new_count"]),
+                                 resolved=locale.number(today["resolved_count"])))
+    else:
+        lines.append(locale.text("discipline_first_run"))
+    worst = one(reps[reps["compliance_score"] < 100].head(1))
+    if worst:
+        lines.append(locale.text(
+            "discipline_most_to_fix", name=worst["owner_name"] or worst["owner_id"],
+            score=locale.number(worst["compliance_score"], 1),
+            count=locale.number(worst["open_violations_count"])))
+    return lines
+
+
+def describe_violation(row: dict, *, rules: pd.DataFrame, locale: Locale) -> str:
+    """The rule's description in the report's language, with the violation's numbers."""
+    rule = rules.loc[row["rule_id"]]
+    text = rule["description_zh"] if locale.language == "zh_CN" else rule["description_en"]
+    detail = row["detail"] or ""
+    if rule["kind"] == "missing_fields":
+        detail = ", ".join(locale.text(f"field_{f.strip()}") for f in detail.split(",") if f)
+    return text.format_map(_Blanks(
+        value=locale.number(row["measured_value"], 0 if _whole(row["measured_value"]) else 1),
+        threshold=locale.number(row["threshold_value"],
+                                0 if _whole(row["threshold_value"]) else 1),
+        detail=detail, stage=detail if rule["kind"] == "stuck_in_stage" else rule["stage"]))
+
+
+class _Blanks(dict):
+    """str.format_map that leaves a placeholder the rules file wrote but we lack, empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _whole(value) -> bool:
+    return value is None or pd.isna(value) or float(value).is_integer()
+
+
+def violations_csv(violations: pd.DataFrame, describe) -> str:
+    columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
+               "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new"]
+    table = violations[columns].copy()
+    table["description"] = [describe(row) for row in records(violations)]
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()

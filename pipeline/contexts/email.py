@@ -1,0 +1,78 @@
+"""The email a manager opens: the three numbers they read first, what changed since
+yesterday, each report's summary, two charts as PNG, and the reports attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline import charts
+from pipeline.contexts.common import Scope, of_scope, records
+from pipeline.contexts.funnel_loss import funnel_figure
+from pipeline.contexts.performance import attainment_figure
+from pipeline.i18n import Locale
+
+SINCE_YESTERDAY = "waterfall_day"
+QUIET_MOVEMENTS = ("opening", "closing", "unchanged")
+
+
+@dataclass(frozen=True)
+class Image:
+    """A chart attached to the email and shown in its body by Content-ID."""
+
+    file: str
+    cid: str
+    title: str
+    png: bytes
+
+
+def email_context(contexts: dict[str, dict], marts: dict, scope: Scope,
+                  locale: Locale) -> dict:
+    performance, discipline = contexts["performance"], contexts["discipline"]
+    qtd = performance["periods"][1]["total"]
+    forecast = performance["forecast"]["total"]
+    compliance = discipline["summary_row"]
+    waterfall = of_scope(marts["rpt_scope_waterfall"], scope)
+    moves = waterfall[waterfall["window_kind"] == SINCE_YESTERDAY].sort_values(
+        "movement_order").set_index("movement", drop=False)
+    return {
+        "headline": [
+            {"label": locale.text("headline_won"), "value": locale.money(qtd.get("won_amount")),
+             "note": locale.text("headline_attainment",
+                                 attainment=locale.percent(qtd.get("attainment_rate")),
+                                 target=locale.money(qtd.get("target_won_amount")))},
+            {"label": locale.text("headline_commit"),
+             "value": locale.money(forecast.get("commit_amount")),
+             "note": locale.text("headline_coverage",
+                                 coverage=locale.percent(forecast.get("coverage_rate")))},
+            {"label": locale.text("headline_compliance"),
+             "value": locale.number(compliance.get("compliance_score"), 1),
+             "note": locale.text("headline_violations",
+                                 open=locale.number(compliance.get("open_violations_count")),
+                                 critical=locale.number(compliance.get("critical_count")))},
+        ],
+        "pipeline_moves": records(moves[~moves["movement"].isin(QUIET_MOVEMENTS)
+                                        & (moves["deals_count"] > 0)]),
+        "pipeline_ends": records(moves[moves["movement"].isin(["opening", "closing"])]),
+        "discipline_today": compliance,
+        "has_previous_run": len(discipline["trend"]) > 1,
+        "summaries": {report: context["summary"] for report, context in contexts.items()},
+        "images": images(marts, scope, locale),
+    }
+
+
+def images(marts: dict, scope: Scope, locale: Locale) -> list[Image]:
+    """The charts of the email, at twice their size for sharp screens."""
+    found = []
+    rows = of_scope(marts["rpt_scope_performance"], scope)
+    ranked = rows[(rows["period_kind"] == "quarter_to_date") & rows["owner_id"].notna()
+                  & rows["attainment_rate"].notna()].sort_values(
+        ["attainment_rate", "owner_name"], ascending=[False, True])
+    if len(ranked):
+        found.append(Image("charts/email-attainment.png", "attainment@report",
+                           locale.text("attainment_chart"),
+                           charts.png(attainment_figure(ranked, locale))))
+    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values("stage_order")
+    if len(stages) and stages["deals_reached"].sum() > 0:
+        found.append(Image("charts/email-funnel.png", "funnel@report",
+                           locale.text("funnel_chart"), charts.png(funnel_figure(stages, locale))))
+    return found

@@ -1,0 +1,94 @@
+"""The funnel-loss report: where deals are lost, against the previous window and against the
+company; why (a Pareto of loss reasons); the largest leaks and lost deals; how fast deals
+move; and the open deals at risk."""
+
+from __future__ import annotations
+
+from pipeline import charts
+from pipeline.contexts.common import Scope, of_scope, one, records, sentence, vector
+from pipeline.i18n import Locale
+
+
+def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values("stage_order")
+    reasons = of_scope(marts["rpt_scope_loss_reasons"], scope).sort_values(
+        ["stage_order", "lost_amount", "lost_count"], ascending=[True, False, False])
+    pareto = of_scope(marts["rpt_scope_loss_pareto"], scope).sort_values("pareto_rank")
+    periods = marts["int_report_periods"].set_index("period_kind")
+    context = {
+        "stages": records(stages),
+        "is_company": scope.scope_id == "company",
+        "reasons": records(reasons[(reasons["lost_count"] > 0)
+                                   | (reasons["previous_lost_count"] > 0)]),
+        "pareto": records(pareto),
+        "leaks": records(of_scope(marts["rpt_scope_funnel_leaks"], scope)
+                         .sort_values("leak_rank")),
+        "lost_deals": records(of_scope(marts["rpt_scope_lost_deals"], scope)
+                              .sort_values("lost_rank")),
+        "at_risk": records(of_scope(marts["rpt_scope_at_risk_deals"], scope)
+                           .sort_values("risk_rank")),
+        "velocity": records(of_scope(marts["rpt_stage_velocity"], scope)
+                            .sort_values("stage_order")),
+        "slipped_deals": records(of_scope(marts["rpt_scope_slipped_deals"], scope)
+                                 .sort_values("slip_rank")),
+        "window": {kind: {"start": periods.loc[kind, "period_start"],
+                          "end": periods.loc[kind, "period_end"]}
+                   for kind in ("funnel_current", "funnel_previous")},
+        "charts": {},
+    }
+    if len(stages) and stages["deals_reached"].sum() > 0:
+        context["charts"]["funnel"] = vector("funnel_loss", "funnel",
+                                             locale.text("funnel_chart"),
+                                             funnel_figure(stages, locale))
+    if len(pareto):
+        title = locale.text("pareto_chart")
+        context["charts"]["pareto"] = vector("funnel_loss", "pareto", title, charts.pareto_chart(
+            [r["loss_reason"] or locale.text("no_reason") for r in context["pareto"]],
+            [float(a) for a in pareto["lost_amount"]],
+            [float(c) for c in pareto["cumulative_share"].fillna(0)], title=title,
+            axis=locale.text("trend_axis", currency=locale.currency),
+            share_axis=locale.text("cumulative_share")))
+    context["summary"] = funnel_summary(stages, pareto, scope, locale)
+    return context
+
+
+def funnel_figure(stages, locale: Locale):
+    return charts.funnel_chart(list(stages["stage"]), [int(v) for v in stages["deals_reached"]],
+                               title=locale.text("funnel_chart"),
+                               axis=locale.text("funnel_axis"))
+
+
+def funnel_summary(stages, pareto, scope: Scope, locale: Locale) -> list[str]:
+    if not len(stages):
+        return []
+    lines = [sentence(locale, "summary_funnel_created",
+                      reached=locale.number(stages["deals_reached"].iloc[0]))]
+    fell = stages[stages["conversion_rate_change"] < 0].sort_values(
+        ["conversion_rate_change", "stage_order"])
+    if len(fell):
+        row = one(fell.head(1))
+        lines.append(locale.text("summary_conversion_fell", stage=row["stage"],
+                                 before=locale.percent(row["previous_conversion_rate"]),
+                                 now=locale.percent(row["conversion_rate"])))
+    elif stages["conversion_rate_change"].notna().any():
+        lines.append(locale.text("summary_conversion_held"))
+    below = stages[stages["conversion_vs_company"] < 0].sort_values(
+        ["conversion_vs_company", "stage_order"])
+    if scope.scope_id != "company" and len(below):
+        row = one(below.head(1))
+        lines.append(locale.text("summary_below_company", stage=row["stage"],
+                                 now=locale.percent(row["conversion_rate"]),
+                                 company=locale.percent(row["company_conversion_rate"])))
+    worst = stages[stages["deals_lost_here"] > 0].sort_values(
+        ["lost_amount_here", "stage_order"], ascending=[False, True])
+    if len(worst):
+        row = one(worst.head(1))
+        lines.append(locale.text("summary_worst_stage", stage=row["stage"],
+                                 count=locale.number(row["deals_lost_here"]),
+                                 amount=locale.money(row["lost_amount_here"])))
+    if len(pareto):
+        row = one(pareto.head(1))
+        lines.append(locale.text("summary_top_reason",
+                                 reason=row["loss_reason"] or locale.text("no_reason"),
+                                 share=locale.percent(row["amount_share"])))
+    return [line for line in lines if line]

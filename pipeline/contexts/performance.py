@@ -1,0 +1,128 @@
+"""The performance report: month and quarter to date per rep against target and pace, the
+12-month trend, the quarter's forecast, the pipeline's moves since last week, and, for the
+company, the owners that org.csv does not place."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import charts
+from pipeline.contexts.common import Scope, of_scope, one, records, sentence, vector
+from pipeline.i18n import Locale
+
+WATERFALL_WINDOW = "waterfall_week"
+NAMES_IN_SUMMARY = 3
+
+
+def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
+    mine = of_scope(marts["rpt_scope_performance"], scope)
+    reps = mine[mine["owner_id"].notna()].sort_values(
+        ["won_amount", "owner_name", "owner_id"], ascending=[False, True, True])
+    totals = mine[mine["owner_id"].isna()]
+    trend = totals[totals["period_kind"] == "month"].sort_values("period_start")
+    context = {
+        "periods": [{
+            "kind": kind,
+            "reps": records(reps[reps["period_kind"] == kind]),
+            "total": one(totals[totals["period_kind"] == kind]),
+        } for kind in ("month_to_date", "quarter_to_date")],
+        "previous_year": one(totals[totals["period_kind"] == "previous_year_quarter_to_date"]),
+        "trend": records(trend),
+        "unassigned": (records(marts["rpt_unassigned_owners"].sort_values(
+            ["open_amount", "owner_name"], ascending=[False, True]))
+            if scope.scope_id == "company" else []),
+        "charts": {},
+    }
+    quarter = reps[reps["period_kind"] == "quarter_to_date"]
+    ranked = quarter[quarter["attainment_rate"].notna()].sort_values(
+        ["attainment_rate", "owner_name"], ascending=[False, True])
+    if len(ranked):
+        title = locale.text("attainment_chart")
+        context["charts"]["attainment"] = vector("performance", "attainment", title,
+                                                 attainment_figure(ranked, locale))
+    if len(trend):
+        title = locale.text("trend_heading")
+        context["charts"]["trend"] = vector("performance", "trend", title, charts.trend_chart(
+            [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
+            [None if pd.isna(t) else t for t in trend["target_won_amount"]],
+            title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+    context |= waterfall_section(marts, scope, locale, context["charts"])
+    context |= forecast_section(marts, scope, locale, context["charts"])
+    context["summary"] = performance_summary(context, quarter, locale)
+    return context
+
+
+def attainment_figure(ranked: pd.DataFrame, locale: Locale):
+    """Quarter-to-date attainment per rep; `ranked` are the reps with a target."""
+    return charts.attainment_chart(
+        [str(n) for n in ranked["owner_name"]], list(ranked["attainment_rate"]),
+        title=locale.text("attainment_chart"), axis=locale.text("attainment_axis"))
+
+
+def performance_summary(context: dict, quarter: pd.DataFrame, locale: Locale) -> list[str]:
+    qtd, before = context["periods"][1]["total"], context["previous_year"]
+    lines = [
+        sentence(locale, "summary_qtd", won=locale.money(qtd.get("won_amount")),
+                 target=locale.money(qtd.get("target_won_amount")),
+                 attainment=locale.percent(qtd.get("attainment_rate")))
+        or sentence(locale, "summary_qtd_no_target", won=locale.money(qtd.get("won_amount"))),
+        sentence(locale, "summary_pace", pace=locale.percent(qtd.get("pace_rate"))),
+        _change(locale, "summary_win_rate", qtd.get("win_rate"), before.get("win_rate")),
+        sentence(locale, "summary_cycle", days=locale.number(qtd.get("median_cycle_days"))),
+    ]
+    paced = quarter[quarter["pace_rate"].notna()]
+    behind = paced[paced["pace_rate"] < 1].sort_values(["pace_rate", "owner_name"])
+    if len(behind):
+        names = [str(n) for n in behind["owner_name"].head(NAMES_IN_SUMMARY)]
+        more = len(behind) - len(names)
+        lines.append(locale.text(
+            "summary_behind", count=locale.number(len(behind)), reps=locale.number(len(paced)),
+            names=locale.text("list_separator").join(names)
+            + (locale.text("and_more", count=locale.number(more)) if more else "")))
+    elif len(paced):
+        lines.append(locale.text("summary_none_behind", reps=locale.number(len(paced))))
+    return [line for line in lines if line]
+
+
+def _change(locale: Locale, key: str, now, before) -> str | None:
+    """'The win rate rose from 31% to 42%…', or fell, or held, when both are known."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    direction = "up" if now > before else "down" if now < before else "same"
+    return locale.text(f"{key}_{direction}", now=locale.percent(now),
+                       before=locale.percent(before))
+
+
+def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    rows = of_scope(marts["rpt_scope_waterfall"], scope)
+    mine = rows[rows["window_kind"] == WATERFALL_WINDOW].sort_values("movement_order")
+    window = marts["int_report_periods"].set_index("period_kind").loc[WATERFALL_WINDOW]
+    section = {"waterfall": records(mine),
+               "waterfall_window": {"start": window["period_start"],
+                                    "end": window["period_end"]}}
+    if len(mine):
+        ends = mine.set_index("movement")
+        moves = mine[~mine["movement"].isin(["opening", "closing"]) & (mine["amount"] != 0)]
+        title = locale.text("waterfall_chart")
+        chart_list["waterfall"] = vector("performance", "waterfall", title,
+                                         charts.waterfall_chart(
+            [locale.text(f"movement_{m}") for m in ["opening", *moves["movement"], "closing"]],
+            float(ends.loc["opening", "amount"]), [float(a) for a in moves["amount"]],
+            float(ends.loc["closing", "amount"]), title=title,
+            axis=locale.text("trend_axis", currency=locale.currency)))
+    return section
+
+
+def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    mine = of_scope(marts["rpt_forecast"], scope)
+    reps = mine[mine["owner_id"].notna()].sort_values(
+        ["won_amount", "owner_name"], ascending=[False, True])
+    total = one(mine[mine["owner_id"].isna()])
+    if total:
+        title = locale.text("forecast_chart")
+        kinds = ["won", "commit", "best_case", "pipeline"]
+        chart_list["forecast"] = vector("performance", "forecast", title, charts.forecast_chart(
+            [locale.text(f"forecast_{k}") for k in kinds],
+            [float(total[f"{k}_amount"]) for k in kinds], total["target_won_amount"],
+            title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+    return {"forecast": {"total": total, "reps": records(reps)}}
