@@ -21,10 +21,14 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
-.PHONY: help install run ingest marts validate snapshot reports test lint sample clean
+$(VENV)/.installed-docs: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[docs]'
+	@touch $@
+
+.PHONY: help install run ingest marts validate snapshot reports screenshots test lint sample clean
 
 help: ## Show the available targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed ## Create .venv and install the project into it
 
@@ -45,6 +49,11 @@ snapshot: $(VENV)/.installed ## Record the validated state of every deal in out/
 
 reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validated marts
 	$(PY) -m pipeline report $(RUN_ARGS)
+
+screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the README (docs/screenshots/)
+	$(PY) -m pipeline run $(RUN_ARGS)
+	$(PY) -m pipeline.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
+		--edition company --edition 5743045000010000003/en
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest
