@@ -55,13 +55,15 @@ TABLES = {
 
 
 def load_history(con: duckdb.DuckDBPyConnection, config: Config) -> None:
-    """Every recorded state into raw_history__ tables (the build picks the dates it needs),
-    and the files read into raw_history_files."""
+    """Every state recorded before the as-of date into raw_history__ tables, and the files
+    read into raw_history_files. A date's own record never feeds its build, so running a
+    date again builds the same warehouse."""
     con.execute("create or replace table raw_history_files (kind varchar, "
                 "file_name varchar, sha256 varchar)")
     for kind, (table, columns) in TABLES.items():
         con.execute(f"create or replace table {table} ({columns})")
-        files = sorted((config.history_dir / kind).glob("*.parquet"))
+        files = sorted(f for f in (config.history_dir / kind).glob("*.parquet")
+                       if f.stem < config.as_of.isoformat())
         if files:
             con.execute(f"insert into {table} by name select * from read_parquet($files)",
                         {"files": [str(f) for f in files]})

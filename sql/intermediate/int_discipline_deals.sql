@@ -78,12 +78,16 @@ final as (
             coalesce(last_activities.last_activity_date, deals.created_date),
             getvariable('as_of_date')::date
         ) as days_since_activity,
-        floor(
-            epoch(
-                (getvariable('as_of_date')::date + interval 1 day)::timestamp
-                - current_stays.entered_at
-            ) / 86400
-        )::integer as days_in_stage,
+        -- an export newer than the as-of date (a backfill) can hold a stage entered later
+        greatest(
+            floor(
+                epoch(
+                    (getvariable('as_of_date')::date + interval 1 day)::timestamp
+                    - current_stays.entered_at
+                ) / 86400
+            )::integer,
+            0
+        ) as days_in_stage,
         coalesce(history.push_count, 0) as push_count
 
     from deals

@@ -183,7 +183,9 @@ final as (
         scoped.target_won_amount::decimal(18, 2) as target_won_amount,
         attainment_rate(scoped.won_amount, scoped.target_won_amount) as attainment_rate,
         scoped.expected_won_amount::decimal(18, 2) as expected_won_amount,
-        attainment_rate(scoped.won_amount, scoped.expected_won_amount) as pace_rate,
+        attainment_rate(
+            scoped.won_amount, scoped.expected_won_amount::decimal(18, 2)
+        ) as pace_rate,
         scoped.activities_count::bigint as activities_count
 
     from scoped
