@@ -38,9 +38,19 @@ class Config:
     recipients_file: Path | None = None
     threads: int = 2
     memory_limit: str = "3GB"
+    stale_after_days: int = 3
+    stale_action: str = "warn"
+    mail_attempts: int = 4
+    mail_backoff_seconds: float = 30.0
+    warehouse_file: Path | None = None
 
     @property
     def warehouse(self) -> Path:
+        """The published warehouse, or the one a run is building (warehouse_file)."""
+        return self.warehouse_file or self.out / "warehouse.duckdb"
+
+    @property
+    def published_warehouse(self) -> Path:
         return self.out / "warehouse.duckdb"
 
     @property
@@ -50,6 +60,22 @@ class Config:
     @property
     def reports_dir(self) -> Path:
         return self.out / "reports"
+
+    @property
+    def delivery_log(self) -> Path:
+        return self.out / "delivery.sqlite"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.out / "outbox"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.out / "runs"
+
+    @property
+    def building_dir(self) -> Path:
+        return self.out / ".building"
 
     @property
     def history_dir(self) -> Path:
@@ -62,7 +88,8 @@ class Config:
 
 FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
              "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
-             "rules_file", "recipients_file", "threads", "memory_limit"}
+             "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
+             "stale_action", "mail_attempts", "mail_backoff_seconds"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -108,6 +135,75 @@ def _checked(config: Config) -> Config:
         raise ConfigError("reject_threshold must be a fraction between 0 and 1")
     if float(config.settle_seconds) < 0:
         raise ConfigError("settle_seconds must not be negative")
-    if not (isinstance(config.threads, int) and config.threads >= 1):
-        raise ConfigError("threads must be a positive whole number")
+    for key in ("threads", "stale_after_days", "mail_attempts"):
+        if not (isinstance(getattr(config, key), int) and getattr(config, key) >= 1):
+            raise ConfigError(f"{key} must be a positive whole number")
+    if config.stale_action not in ("warn", "fail"):
+        raise ConfigError("stale_action must be warn or fail")
+    if float(config.mail_backoff_seconds) < 0:
+        raise ConfigError("mail_backoff_seconds must not be negative")
     return config
+
+
+class Secret:
+    """A value that never shows itself in a repr, a log line or a traceback."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    sender: str
+    user: str = ""
+    password: Secret = field(default_factory=lambda: Secret(""))
+    timeout: float = 30.0
+    ca_file: Path | None = None
+
+
+SECURITY_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def smtp_settings(environ=None) -> SmtpSettings:
+    """The mail server, from SMTP_HOST, SMTP_PORT, SMTP_SECURITY (starttls, tls or none),
+    SMTP_USER, SMTP_PASSWORD, MAIL_FROM, and optionally SMTP_TIMEOUT and SMTP_CA_FILE."""
+    env = os.environ if environ is None else environ
+    missing = [k for k in ("SMTP_HOST", "MAIL_FROM") if not env.get(k)]
+    if missing:
+        raise ConfigError(f"sending mail needs {' and '.join(missing)} in the environment; "
+                          "use --dry-run to write the messages to out/outbox/ instead")
+    security = env.get("SMTP_SECURITY", "starttls").lower()
+    if security not in SECURITY_PORTS:
+        raise ConfigError(f"SMTP_SECURITY must be one of {sorted(SECURITY_PORTS)}, "
+                          f"got {security!r}")
+    host = env["SMTP_HOST"]
+    if security == "none" and host not in LOOPBACK:
+        raise ConfigError("SMTP_SECURITY=none is allowed only for a server on this machine; "
+                          "use starttls or tls")
+    if env.get("SMTP_PASSWORD") and security == "none":
+        raise ConfigError("a password is never sent without TLS; set SMTP_SECURITY")
+    try:
+        port = int(env.get("SMTP_PORT") or SECURITY_PORTS[security])
+        timeout = float(env.get("SMTP_TIMEOUT") or 30)
+    except ValueError as error:
+        raise ConfigError(f"SMTP_PORT and SMTP_TIMEOUT must be numbers: {error}") from None
+    ca_file = Path(env["SMTP_CA_FILE"]) if env.get("SMTP_CA_FILE") else None
+    return SmtpSettings(host=host, port=port, security=security, sender=env["MAIL_FROM"],
+                        user=env.get("SMTP_USER", ""),
+                        password=Secret(env.get("SMTP_PASSWORD", "")), timeout=timeout,
+                        ca_file=ca_file)

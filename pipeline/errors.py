@@ -34,3 +34,15 @@ class ValidationFailed(PipelineError):
     """A data contract failed; nothing downstream of validation may run."""
 
     exit_code = 4
+
+
+class DeliveryFailed(PipelineError):
+    """The reports were published, but some messages were refused or may not have arrived."""
+
+    exit_code = 5
+
+
+class Busy(PipelineError):
+    """Another run holds the output folder."""
+
+    exit_code = 75

@@ -22,6 +22,8 @@ from pipeline.errors import ConfigError
 log = logging.getLogger(__name__)
 
 COMPANY = "company"
+# in each published run folder: who gets which edition
+RECIPIENTS_FILE = "recipients.json"
 # a plain address: no display name, no comments, nothing a header could be tricked with
 ADDRESS = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
