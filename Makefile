@@ -25,15 +25,29 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[docs]'
 	@touch $@
 
-.PHONY: help install run ingest marts validate snapshot reports screenshots test lint sample clean
+.PHONY: help install run nightly deliver resend backfill ingest marts validate snapshot reports screenshots test lint sample clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(VENV)/.installed ## Create .venv and install the project into it
 
-run: $(VENV)/.installed ## Run the whole pipeline on data/sample into out/ (sends no email)
+run: $(VENV)/.installed ## Run the whole pipeline on data/sample into out/; email to out/outbox/, none sent
+	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
+
+nightly: $(VENV)/.installed ## The nightly run: the whole pipeline, then email over SMTP (SMTP_* settings)
 	$(PY) -m pipeline run $(RUN_ARGS)
+
+deliver: $(VENV)/.installed ## Email the published reports of AS_OF that are not yet sent
+	$(PY) -m pipeline deliver $(RUN_ARGS)
+
+resend: $(VENV)/.installed ## Email AS_OF's reports to RECIPIENT again (new Message-ID)
+	@test -n "$(RECIPIENT)" || { echo "usage: make resend RECIPIENT=name@example.com AS_OF=YYYY-MM-DD"; exit 2; }
+	$(PY) -m pipeline resend $(RUN_ARGS) --recipient "$(RECIPIENT)"
+
+backfill: $(VENV)/.installed ## Run every date FROM..TO in order (no email): make backfill FROM=... TO=...
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
+	$(PY) -m pipeline backfill --inbox $(INBOX) --out $(OUT) --from $(FROM) --to $(TO)
 
 ingest: $(VENV)/.installed ## Load the inbox's exports into the raw_ tables of out/warehouse.duckdb
 	$(PY) -m pipeline ingest $(RUN_ARGS)

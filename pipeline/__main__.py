@@ -1,7 +1,8 @@
-"""Command line: `python -m pipeline run|ingest|build|validate|report [options]`.
+"""Command line: `python -m pipeline COMMAND [options]`; `--help` lists the commands.
 
-Exit codes: 0 success, 2 usage or configuration error, 3 input rejected,
-4 validation failed, 1 an unexpected error (a bug: please report it with the log).
+Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, 4 validation
+failed, 5 reports published but some email not delivered, 75 another run holds the output
+folder, 1 an unexpected error (a bug: please report it with the log).
 """
 
 from __future__ import annotations
@@ -14,9 +15,20 @@ from pathlib import Path
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.run import STEPS, run
+from pipeline.logs import setup_logging
+from pipeline.run import DRY_RUN, OFF, SEND, STEPS, backfill, deliver, new_run_id, resend, run
 
 log = logging.getLogger("pipeline")
+
+EXIT_CODES = ("Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, "
+              "4 validation failed, 5 delivered with failures, 75 busy (another run).")
+COMMANDS = {
+    "run": "the whole pipeline: ingest, build, validate, snapshot, report, publish, email",
+    **{step: f"only the {step} step, on the published warehouse" for step in STEPS},
+    "deliver": "email the published reports of --as-of that are not yet sent",
+    "resend": "email the reports of --as-of to --recipient again, with a new Message-ID",
+    "backfill": "the whole pipeline for each date from --from to --to, in order",
+}
 
 
 def _date(value: str) -> date:
@@ -30,31 +42,57 @@ def _date(value: str) -> date:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline", description="Nightly CRM exports -> marts -> reports.",
-        epilog="Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, "
-               "4 validation failed.")
-    parser.add_argument("command", choices=["run", *STEPS],
-                        help="run = ingest, build, validate and report in order")
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=list(COMMANDS), metavar="COMMAND",
+                        help="; ".join(f"{k}: {v}" for k, v in COMMANDS.items()))
     parser.add_argument("--inbox", type=Path, help="folder of CRM exports (data/sample)")
     parser.add_argument("--out", type=Path, help="output folder (out)")
     parser.add_argument("--as-of", type=_date, dest="as_of",
                         help="the date the run reports as of, YYYY-MM-DD (today)")
     parser.add_argument("--config", type=Path, help="settings file (config/pipeline.yaml)")
+    mail = parser.add_mutually_exclusive_group()
+    mail.add_argument("--dry-run", dest="mail", action="store_const", const=DRY_RUN,
+                      help="write each email to out/outbox/<as-of>/ instead of sending it")
+    mail.add_argument("--no-mail", dest="mail", action="store_const", const=OFF,
+                      help="neither send nor write any email")
+    parser.add_argument("--recipient", help="resend: the address to send to again")
+    parser.add_argument("--report", help="resend: only this edition (e.g. company)")
+    parser.add_argument("--from", type=_date, dest="first", help="backfill: first date")
+    parser.add_argument("--to", type=_date, dest="last", help="backfill: last date")
+    parser.add_argument("--log-json", action="store_true",
+                        help="log JSON lines even on a terminal")
     parser.add_argument("--verbose", action="store_true", help="log every model built")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.command == "resend" and not args.recipient:
+        parser.error("resend needs --recipient (and --as-of)")
+    if args.command == "backfill" and not (args.first and args.last):
+        parser.error("backfill needs --from and --to")
+    if args.command == "backfill" and args.first > args.last:
+        parser.error("backfill: --from is after --to")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    run_id = new_run_id()
+    setup_logging(run_id, json_lines=args.log_json, verbose=args.verbose)
+    default_mail = OFF if args.command == "backfill" else SEND
+    mail = args.mail or default_mail
     try:
         config = load_config(args.config, inbox=args.inbox, out=args.out, as_of=args.as_of)
-        run(config, tuple(STEPS) if args.command == "run" else (args.command,))
+        if args.command == "run":
+            run(config, mail=mail, run_id=run_id)
+        elif args.command == "deliver":
+            deliver(config, mail=mail, run_id=run_id)
+        elif args.command == "resend":
+            resend(config, args.recipient, args.report, run_id=run_id)
+        elif args.command == "backfill":
+            backfill(config, args.first, args.last, mail=mail)
+        else:
+            run(config, (args.command,), run_id=run_id)
     except PipelineError as error:
-        log.error("%s (exit %d)", error, error.exit_code)
+        log.error("%s (exit %d)", error, error.exit_code,
+                  extra={"event": "run_failed", "exit_code": error.exit_code})
         return error.exit_code
     return 0
 

@@ -25,7 +25,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline import archive, fonts
+from pipeline import archive, fonts, logs
 from pipeline.config import Config
 from pipeline.contexts import CONTEXTS, MARTS, REPORTS, Scope, email_context
 from pipeline.db import frame, read_state, scalar
@@ -33,12 +33,16 @@ from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.i18n import Locale
 from pipeline.paths import TEMPLATES_DIR
 from pipeline.pdf import epoch, write_pdf
-from pipeline.recipients import Recipient, load_recipient_rules, resolve_recipients
+from pipeline.recipients import (
+    RECIPIENTS_FILE,
+    Recipient,
+    load_recipient_rules,
+    resolve_recipients,
+)
 
 log = logging.getLogger(__name__)
 
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
-RECIPIENTS_FILE = "recipients.json"
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,13 @@ class Edition:
 
 
 def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
-    """Writes every edition of the run; returns out/reports/<as-of>/."""
+    """Writes every edition of the run and publishes them; returns out/reports/<as-of>/."""
+    return publish_reports(config, render_staged(con, config))
+
+
+def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
+    """Writes every edition of the run into a new hidden folder beside the published ones;
+    returns it. Nothing a reader sees changes until publish_reports."""
     build_id = _checked_build(con, config)
     fonts.font_path()
     marts = {name: frame(con, name) for name in MARTS}
@@ -63,9 +73,9 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
             "newest_record": scalar(con, "select max(newest_record_at) from "
                                     "rpt_data_freshness where entity = 'deals'")}
 
-    target = config.reports_dir / config.as_of.isoformat()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".rendering-", dir=target.parent)).resolve()
+    config.reports_dir.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(config.reports_dir)
+    staging = Path(tempfile.mkdtemp(prefix=".rendering-", dir=config.reports_dir)).resolve()
     try:
         with workers(config.threads, marts) as pool:
             jobs = [job for found in _map(pool, write_edition_job, [
@@ -89,14 +99,27 @@ def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
             {"scope_id": e.scope.scope_id, "name": e.scope.name, "folder": e.folder,
              "scope_folder": e.scope.folder, "language": e.locale.language}
             for e in editions])
-        _publish(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    log.info("rendered %d editions (%d reports)", len(editions), len(editions) * len(REPORTS))
+    return staging
+
+
+def publish_reports(config: Config, staging: Path) -> Path:
+    """Swaps the rendered folder in as out/reports/<as-of>/, then rebuilds the archive."""
+    target = config.reports_dir / config.as_of.isoformat()
+    _publish(staging, target)
+    default = Locale(config.language, config.currency)
     archive.write_archive(config.reports_dir, REPORTS, default, environment(default))
-    log.info("rendered %d editions (%d reports) into %s", len(editions),
-             len(editions) * len(REPORTS), target)
+    log.info("published the reports of %s in %s", config.as_of.isoformat(), target)
     return target
+
+
+def remove_leftovers(reports_dir: Path) -> None:
+    """Folders a killed run left half-written or half-swapped (the caller holds the lock)."""
+    for folder in [*reports_dir.glob(".rendering-*"), *reports_dir.glob(".old-*")]:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _checked_build(con: duckdb.DuckDBPyConnection, config: Config) -> str:
@@ -150,6 +173,12 @@ def scope_folder(user_id: str) -> str:
 _MARTS: dict = {}
 
 
+def _start_worker(marts: dict, log_settings: dict | None) -> None:
+    if log_settings is not None:
+        logs.setup_logging(**log_settings)
+    _load_marts(marts)
+
+
 def _load_marts(marts: dict) -> None:
     _MARTS.clear()
     _MARTS.update(marts)
@@ -164,7 +193,8 @@ def workers(count: int, marts: dict):
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=count, mp_context=context,
-                             initializer=_load_marts, initargs=(marts,)) as pool:
+                             initializer=_start_worker,
+                             initargs=(marts, logs.settings())) as pool:
         yield pool
 
 

@@ -1,4 +1,12 @@
-"""The steps of a run, in order: ingest -> build -> validate -> snapshot -> report.
+"""A run: the steps in order, one run at a time, with a manifest; the whole pipeline is
+write-audit-publish.
+
+The whole pipeline (ingest -> build -> validate -> snapshot -> report) builds a new
+warehouse in out/.building/ and renders into a hidden folder; only when every step has
+passed are the warehouse and the reports swapped in, each by one rename. A run that fails or
+is killed at any point leaves the published warehouse and reports as they were. Then, and
+only then, the run's email goes out (deliver). A single step (`make marts`, ...) works on
+the published warehouse in place, for analysts.
 
 Each step's module is imported when the step runs, so `ingest` alone never pays for
 matplotlib and WeasyPrint.
@@ -8,10 +16,17 @@ from __future__ import annotations
 
 import importlib
 import logging
-import time
+import os
+import shutil
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
-from pipeline.config import Config
+from pipeline.config import Config, smtp_settings
 from pipeline.db import connect
+from pipeline.errors import PipelineError
+from pipeline.lock import run_lock
+from pipeline.logs import progress
+from pipeline.manifest import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +37,9 @@ STEPS = {
     "snapshot": "pipeline.history:record_snapshot",
     "report": "pipeline.render:render_reports",
 }
+PIPELINE = tuple(STEPS)
+# mail: send over SMTP, write .eml files to out/outbox/ (dry-run), or none at all (off)
+SEND, DRY_RUN, OFF = "send", "dry-run", "off"
 
 
 def step_function(step: str):
@@ -29,10 +47,135 @@ def step_function(step: str):
     return getattr(importlib.import_module(module), name)
 
 
-def run(config: Config, steps: tuple[str, ...] = tuple(STEPS)) -> None:
-    """Runs the given steps against out/warehouse.duckdb; any failure stops the rest."""
-    with connect(config) as con:
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
+
+
+def run(config: Config, steps: tuple[str, ...] = PIPELINE, *, mail: str = OFF,
+        run_id: str | None = None) -> str:
+    """Runs the steps (the whole pipeline by default); returns the run id. Any failure
+    stops the rest and is raised after the manifest records it."""
+    run_id = run_id or new_run_id()
+    if mail == SEND:
+        smtp_settings()  # no mail settings: stop now, before any work
+    whole = tuple(steps) == PIPELINE
+    command = "run" if whole else " ".join(steps)
+    with run_lock(config.out, run_id):
+        _guarded(config, run_id, command, mail,
+                 lambda m: _whole(config, m, run_id, mail) if whole
+                 else _in_place(config, steps, m))
+    return run_id
+
+
+def deliver(config: Config, *, mail: str = SEND, run_id: str | None = None) -> str:
+    """The email of an already published run: whatever the delivery log does not have as
+    sent (or possibly delivered)."""
+    from pipeline.deliver import deliver_reports
+
+    run_id = run_id or new_run_id()
+    with run_lock(config.out, run_id):
+        _guarded(config, run_id, "deliver", mail, lambda m: _timed(
+            m, "deliver", lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN)))
+    return run_id
+
+
+def resend(config: Config, recipient: str, report: str | None = None, *,
+           run_id: str | None = None) -> str:
+    from pipeline.deliver import resend as resend_messages
+
+    run_id = run_id or new_run_id()
+    with run_lock(config.out, run_id):
+        _guarded(config, run_id, "resend", SEND, lambda m: _timed(
+            m, "deliver", lambda: resend_messages(config, run_id, recipient, report)),
+            notify=False)
+    return run_id
+
+
+def backfill(config: Config, first: date, last: date, *, mail: str = OFF) -> None:
+    """The whole pipeline for each date from first to last, in order; stops at a failure.
+    A date reads the inbox's <date>/ subfolder when there is one (that night's exports)."""
+    day = first
+    while day <= last:
+        nightly = config.inbox / day.isoformat()
+        inbox = nightly if nightly.is_dir() else config.inbox
+        log.info("backfill: %s from %s", day.isoformat(), inbox)
+        run(replace(config, as_of=day, inbox=inbox), mail=mail)
+        day += timedelta(days=1)
+
+
+def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
+             notify: bool = True) -> None:
+    manifest = Manifest(config, run_id, command, mail)
+    log.info("run %s: %s as of %s", run_id, command, config.as_of.isoformat(),
+             extra={"event": "run_started"})
+    try:
+        body(manifest)
+    except BaseException as error:
+        code = error.exit_code if isinstance(error, PipelineError) else 1
+        manifest.record_outputs()
+        manifest.finish(code, str(error) or type(error).__name__)
+        if notify and mail != OFF and isinstance(error, Exception):
+            from pipeline.deliver import notify_ops
+
+            notify_ops(config, run_id, code, str(error), dry_run=mail == DRY_RUN)
+        raise
+    manifest.record_outputs()
+    manifest.finish(0)
+    log.info("run %s finished", run_id, extra={"event": "run_finished", "exit_code": 0})
+
+
+def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
+    from pipeline.render import publish_reports, render_staged
+
+    building = config.building_dir
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    staged = replace(config, warehouse_file=building / "warehouse.duckdb")
+    reports = None
+    steps = (*PIPELINE, "publish", *(("deliver",) if mail != OFF else ()))
+    with progress(steps) as advance:
+        try:
+            with connect(staged) as con:
+                for step in PIPELINE[:-1]:
+                    _timed(manifest, step, lambda s=step: step_function(s)(con, staged))
+                    advance(step)
+                reports = _timed(manifest, "report", lambda: render_staged(con, staged))
+                advance("report")
+                manifest.record_inputs(con)
+                con.execute("checkpoint")
+
+            def publish() -> None:
+                os.replace(staged.warehouse, config.published_warehouse)
+                publish_reports(config, reports)
+
+            _timed(manifest, "publish", publish)
+            advance("publish")
+        except BaseException:
+            if reports is not None and reports.exists():
+                shutil.rmtree(reports, ignore_errors=True)
+            raise
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+        if mail != OFF:
+            from pipeline.deliver import deliver_reports
+
+            _timed(manifest, "deliver",
+                   lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN))
+            advance("deliver")
+
+
+def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:
+    with connect(config) as con, progress(steps) as advance:
         for step in steps:
-            started = time.perf_counter()
-            step_function(step)(con, config)
-            log.info("%s done in %.1f s", step, time.perf_counter() - started)
+            _timed(manifest, step, lambda s=step: step_function(s)(con, config))
+            advance(step)
+
+
+def _timed(manifest: Manifest, step: str, action):
+    log.info("%s started", step, extra={"step": step, "event": "step_started"})
+    with manifest.step(step):
+        result = action()
+    seconds = manifest.data["steps"][step]
+    log.info("%s done in %.1f s", step, seconds,
+             extra={"step": step, "event": "step_finished", "seconds": seconds})
+    return result

@@ -2,7 +2,8 @@
 
 All contracts are checked (lazily, so one run lists every failure); the failure cases go to
 out/validation/failures.csv. Any failure stops the run with ValidationFailed (exit 4) before
-a report is written. A passing build is recorded, and the report step renders only that.
+a report is written. Then the exports' freshness is checked against stale_after_days. A
+passing build is recorded, and the report step renders only that.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import pandera.pandas as pa
 
 from pipeline.build import discover_models
 from pipeline.config import Config
-from pipeline.db import frame, read_state
-from pipeline.errors import ConfigError, ValidationFailed
+from pipeline.db import frame, read_state, scalar
+from pipeline.errors import ConfigError, InputRejected, ValidationFailed
 from pipeline.schemas import SCHEMAS
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,28 @@ def validate_marts(con: duckdb.DuckDBPyConnection, config: Config) -> None:
                             for t, c in cases.groupby("table")["check"])
         raise ValidationFailed(f"{len(cases)} failure cases in {cases['table'].nunique()} "
                                f"tables ({summary}); see {config.validation_dir}/failures.csv")
+    check_freshness(con, config)
     con.execute("insert or replace into pipeline_state values ('validated_build_id', ?)",
                 [build_id])
     log.info("validated %d tables, %d rows", len(checked), sum(checked.values()))
+
+
+def check_freshness(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """The newest change to a deal in the exports, against the as-of date: an export older
+    than stale_after_days warns, or with stale_action: fail stops the run (exit 3)."""
+    newest = scalar(con, "select max(newest_record_at)::date from rpt_data_freshness "
+                    "where entity = 'deals'")
+    if newest is None:
+        return
+    age = (config.as_of - newest).days
+    if age <= config.stale_after_days:
+        return
+    message = (f"the newest deal change in the exports is from {newest.isoformat()}, {age} "
+               f"days before the as-of date {config.as_of.isoformat()} (stale_after_days: "
+               f"{config.stale_after_days}); is the nightly export still running?")
+    if config.stale_action == "fail":
+        raise InputRejected(str(config.inbox), message)
+    log.warning(message)
 
 
 def _failure_rows(table: str, cases: pd.DataFrame) -> pd.DataFrame:

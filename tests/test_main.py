@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
 import sys
@@ -47,8 +48,8 @@ def test_an_unknown_stage_stops_the_run_with_exit_3(small_inbox, tmp_path):
     header, rows = sample_rows(limit=200)
     rows[9][header.index("Stage")] = "Won (verbal)"
     write_export(small_inbox / "Deals.csv", header, rows)
-    result = pipeline("run", "--inbox", str(small_inbox), "--out", str(tmp_path / "out"),
-                      "--as-of", "2026-11-20")
+    result = pipeline("run", "--no-mail", "--inbox", str(small_inbox),
+                      "--out", str(tmp_path / "out"), "--as-of", "2026-11-20")
     assert result.returncode == 3
     assert "Deals.csv, line 11: column 'Stage': value 'Won (verbal)': unknown stage" \
         in result.stderr
@@ -87,3 +88,32 @@ def test_a_failed_contract_stops_the_run_with_exit_4_and_writes_the_cases(small_
     assert result.returncode == 4
     assert "have not passed validation" in result.stderr
     assert not (out / "reports").exists()
+
+
+def test_sending_without_mail_settings_stops_before_any_work(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "run", "--out",
+                             str(tmp_path / "out"), "--as-of", "2026-11-20"],
+                            capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items()
+                                 if not k.startswith(("SMTP_", "MAIL_"))})
+    assert result.returncode == 2
+    assert "sending mail needs SMTP_HOST and MAIL_FROM" in result.stderr
+    assert "--dry-run" in result.stderr
+    assert not (tmp_path / "out" / "warehouse.duckdb").exists()
+
+
+def test_stale_exports_warn_or_stop_the_run_when_configured(small_inbox, tmp_path):
+    common = ("--no-mail", "--inbox", str(small_inbox), "--as-of", "2026-12-31")
+    config = tmp_path / "settings.yaml"
+    config.write_text("stale_after_days: 7\nstale_action: fail\n", encoding="utf-8")
+    result = pipeline("run", *common, "--out", str(tmp_path / "a"), "--config", str(config))
+    assert result.returncode == 3
+    assert "days before the as-of date 2026-12-31 (stale_after_days: 7)" in result.stderr
+    assert not (tmp_path / "a" / "warehouse.duckdb").exists()
+
+    config.write_text("stale_after_days: 7\n", encoding="utf-8")  # stale_action: warn
+    for step in ("ingest", "build", "validate"):
+        result = pipeline(step, *common[1:], "--out", str(tmp_path / "b"),
+                          "--config", str(config))
+        assert result.returncode == 0, result.stderr
+    assert "stale_after_days: 7" in result.stderr
