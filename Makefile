@@ -25,7 +25,7 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[docs]'
 	@touch $@
 
-.PHONY: help install run nightly deliver resend backfill ingest marts validate snapshot reports screenshots test lint sample clean
+.PHONY: help install run nightly deliver resend backfill bench ingest marts validate snapshot reports screenshots test lint sample clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -68,6 +68,10 @@ screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports f
 	$(PY) -m pipeline run $(RUN_ARGS)
 	$(PY) -m pipeline.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
 		--edition company --edition 5743045000010000003/en
+
+SCALE ?= small
+bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large
+	$(PY) -m pipeline.bench --scale $(SCALE) --out $(OUT)/bench
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest

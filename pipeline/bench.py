@@ -1,0 +1,235 @@
+"""The benchmark: `make bench SCALE=small|medium|large` (or a number of deals).
+
+In one process: writes a Zoho-shaped inbox at the scale (pipeline/bench_data.py), then
+measures (1) the bare read, DuckDB read_csv of every file into a table and nothing else:
+the physical limit; (2) each step of the pipeline, with the run's own settings; (3) a plain
+pandas version of two marts (rep performance by month, the funnel by stage) from the same
+files: what an analyst would otherwise write. Wall time, rows per second and peak RSS (this
+process and its workers) for each; a table on stdout and out/bench/<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipeline import bench_data
+from pipeline.config import load_config
+from pipeline.db import connect
+from pipeline.run import step_function
+
+log = logging.getLogger(__name__)
+
+PACKAGES = ("duckdb", "pandas", "pandera", "weasyprint", "matplotlib")
+
+
+class PeakRss:
+    """Samples the resident memory of this process and its children every 20 ms."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = _tree_rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _tree_rss())
+
+
+def _tree_rss(pid: int | None = None) -> int:
+    """Bytes resident in a process and all its descendants (Linux /proc)."""
+    pid = pid or os.getpid()
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            rss = next((int(line.split()[1]) * 1024 for line in handle
+                        if line.startswith("VmRSS:")), 0)
+        children = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                children += [int(c) for c in handle.read().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return rss + sum(_tree_rss(child) for child in children)
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.figures: list[dict] = []
+
+    @contextmanager
+    def measure(self, part: str, name: str, rows: int):
+        started = time.perf_counter()
+        with PeakRss() as rss:
+            yield
+        seconds = time.perf_counter() - started
+        self.figures.append({"part": part, "name": name, "seconds": round(seconds, 3),
+                             "rows": rows, "rows_per_second": round(rows / seconds),
+                             "peak_rss_mib": round(rss.peak / 2**20, 1)})
+        log.info("%-9s %-22s %8.2f s %12s rows/s %9.1f MiB", part, name, seconds,
+                 f"{rows / seconds:,.0f}", rss.peak / 2**20)
+
+    def seconds(self, part: str, *names: str) -> float:
+        return sum(f["seconds"] for f in self.figures
+                   if f["part"] == part and (not names or f["name"] in names))
+
+    def peak(self, part: str) -> float:
+        return max(f["peak_rss_mib"] for f in self.figures if f["part"] == part)
+
+
+def bare_read(bench: Bench, inbox: Path, work: Path, counts: dict[str, int],
+              threads: int, memory_limit: str) -> None:
+    database = work / "bare.duckdb"
+    database.unlink(missing_ok=True)
+    with duckdb.connect(str(database)) as con:
+        con.execute("set threads = $t", {"t": threads})
+        con.execute("set memory_limit = $m", {"m": memory_limit})
+        for index, name in enumerate(sorted(counts)):
+            with bench.measure("bare_read", name, counts[name]):
+                con.execute(f"create table t{index} as select * from read_csv($path, "
+                            "all_varchar = true)", {"path": str(inbox / name)})
+    database.unlink()
+
+
+def pipeline_steps(bench: Bench, inbox: Path, out: Path, total_rows: int,
+                   render: bool) -> None:
+    from pipeline.render import publish_reports, render_staged
+
+    config = replace(load_config(inbox=inbox, out=out,
+                                 as_of=date.fromisoformat(bench_data.AS_OF), settle_seconds=0),
+                     recipients_file=None)
+    shutil.rmtree(out, ignore_errors=True)
+    with connect(config) as con:
+        for step in ("ingest", "build", "validate", "snapshot"):
+            with bench.measure("pipeline", step, total_rows):
+                step_function(step)(con, config)
+        if render:
+            editions = con.execute("select count(*) + 1 from dim_users where is_manager"
+                                   ).fetchone()[0]
+            with bench.measure("pipeline", "report", total_rows):
+                publish_reports(config, render_staged(con, config))
+            bench.figures[-1]["editions"] = editions
+            bench.figures[-1]["seconds_per_edition"] = round(
+                bench.figures[-1]["seconds"] / editions, 3)
+
+
+def pandas_reference(bench: Bench, inbox: Path, counts: dict[str, int]) -> None:
+    """Rep performance by month and the funnel by stage, as an analyst would write them."""
+    rows = counts["Deals.csv"] + counts["Deals_Stage_History.csv"]
+    with bench.measure("pandas", "performance_and_funnel", rows):
+        deals = pd.read_csv(inbox / "Deals.csv", dtype=str, keep_default_na=False)
+        history = pd.read_csv(inbox / "Deals_Stage_History.csv", dtype=str,
+                              keep_default_na=False)
+        deals["amount"] = pd.to_numeric(deals["Amount"], errors="coerce")
+        deals["closed"] = pd.to_datetime(deals["Closing Date"], errors="coerce")
+        deals["won"] = deals["Stage"].eq("Closed Won")
+        deals["lost"] = deals["Stage"].str.startswith("Closed-Lost") | deals["Stage"].eq(
+            "Closed Lost")
+        closed = deals[deals["won"] | deals["lost"]].copy()
+        closed["month"] = closed["closed"].dt.to_period("M")
+        performance = closed.groupby(["Deal Owner.id", "month"]).agg(
+            won_count=("won", "sum"), lost_count=("lost", "sum"),
+            won_amount=("amount", lambda a: a[closed.loc[a.index, "won"]].sum()))
+        performance["win_rate"] = performance["won_count"] / (
+            performance["won_count"] + performance["lost_count"])
+        reached = pd.concat([
+            history[["Deal Name.id", "Stage"]].rename(columns={"Deal Name.id": "deal"}),
+            history[["Deal Name.id", "Moved To"]].rename(
+                columns={"Deal Name.id": "deal", "Moved To": "Stage"}),
+            deals[["Record Id", "Stage"]].rename(columns={"Record Id": "deal"}),
+        ]).drop_duplicates()
+        funnel = reached.groupby("Stage")["deal"].nunique().rename("deals_count")
+        funnel = funnel.to_frame().reset_index()
+    bench.figures[-1]["result_rows"] = len(performance) + len(funnel)
+
+
+def machine() -> dict:
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        total = next(int(line.split()[1]) for line in handle if line.startswith("MemTotal"))
+    return {"cores": os.cpu_count(), "memory_gib": round(total / 2**20, 1),
+            "platform": platform.platform(), "python": platform.python_version(),
+            "versions": {p: version(p) for p in PACKAGES}}
+
+
+def summary(bench: Bench) -> dict:
+    bare = bench.seconds("bare_read")
+    checked = bench.seconds("pipeline", "ingest", "build", "validate")
+    pandas = bench.seconds("pandas")
+    result = {
+        "bare_read_seconds": round(bare, 3),
+        "ingest_build_validate_seconds": round(checked, 3),
+        "pipeline_over_bare_read": round(checked / bare, 2),
+        "pandas_seconds": round(pandas, 3),
+        "pandas_over_pipeline": round(pandas / bench.seconds("pipeline", "ingest", "build"),
+                                      2),
+        "pipeline_peak_rss_mib": bench.peak("pipeline"),
+        "pandas_peak_rss_mib": bench.peak("pandas"),
+    }
+    report = [f for f in bench.figures if f["name"] == "report"]
+    if report:
+        result["report_seconds_per_edition"] = report[0]["seconds_per_edition"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="small",
+                        help="small, medium, large, or a number of deals (small)")
+    parser.add_argument("--out", type=Path, default=Path("out/bench"))
+    parser.add_argument("--no-render", action="store_true",
+                        help="measure every step but the reports")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for noisy in ("fontTools", "weasyprint", "matplotlib", "pipeline.render",
+                  "pipeline.ingest", "pipeline.build", "pipeline.validate",
+                  "pipeline.history"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    scale = bench_data.scale_of(args.scale)
+    config = load_config()
+    inbox = args.out / f"data-{scale.deals}"
+    started = time.perf_counter()
+    shutil.rmtree(inbox, ignore_errors=True)
+    counts = bench_data.generate(inbox, scale, config.threads)
+    log.info("wrote %s rows of %d deals in %.1f s to %s", f"{sum(counts.values()):,}",
+             scale.deals, time.perf_counter() - started, inbox)
+    bench = Bench()
+    bare_read(bench, inbox, args.out, counts, config.threads, config.memory_limit)
+    pipeline_steps(bench, inbox, args.out / f"run-{scale.deals}", sum(counts.values()),
+                   render=not args.no_render)
+    pandas_reference(bench, inbox, counts)
+    result = {"scale": args.scale, "deals": scale.deals, "reps": scale.reps,
+              "managers": scale.managers, "rows": counts,
+              "settings": {"threads": config.threads, "memory_limit": config.memory_limit},
+              "machine": machine(), "figures": bench.figures, "summary": summary(bench)}
+    path = args.out / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{args.scale}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    for key, value in result["summary"].items():
+        log.info("%-32s %s", key, value)
+    log.info("figures in %s", path)
+    return result
+
+
+if __name__ == "__main__":
+    main()

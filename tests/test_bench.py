@@ -1,0 +1,46 @@
+"""The benchmark at a tiny scale: every figure is there; no test here depends on a timing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+
+from pipeline import bench, bench_data
+
+
+def test_the_benchmark_writes_every_figure(tmp_path):
+    result = bench.main(["--scale", "2000", "--out", str(tmp_path), "--no-render"])
+    saved = json.loads(next(tmp_path.glob("*-2000.json")).read_text(encoding="utf-8"))
+    assert saved == result
+    parts = {(f["part"], f["name"]) for f in result["figures"]}
+    assert {("bare_read", name) for name in result["rows"]} <= parts
+    assert {("pipeline", s) for s in ("ingest", "build", "validate", "snapshot")} <= parts
+    assert ("pandas", "performance_and_funnel") in parts
+    assert all(f["seconds"] > 0 and f["peak_rss_mib"] > 0 for f in result["figures"])
+    assert set(result["summary"]) >= {"pipeline_over_bare_read", "pandas_over_pipeline",
+                                      "pipeline_peak_rss_mib"}
+    assert result["machine"]["cores"] >= 1 and "duckdb" in result["machine"]["versions"]
+    # the generated exports load whole: nothing quarantined, every row in a raw table
+    with duckdb.connect(str(tmp_path / "run-2000" / "warehouse.duckdb"),
+                        read_only=True) as con:
+        assert con.execute("select count(*) from raw_rejects").fetchone()[0] == 0
+        loaded = dict(con.execute("select file_name, rows_loaded from raw_files").fetchall())
+    assert loaded == result["rows"]
+
+
+def test_a_scale_always_writes_the_same_files(tmp_path):
+    scale = bench_data.Scale(500)
+    bench_data.generate(tmp_path / "a", scale)
+    bench_data.generate(tmp_path / "b", scale)
+    for path in sorted((tmp_path / "a").iterdir()):
+        other = tmp_path / "b" / path.name
+        assert hashlib.sha256(path.read_bytes()).digest() == \
+            hashlib.sha256(other.read_bytes()).digest(), path.name
+
+
+def test_the_org_has_a_manager_per_ten_reps_and_a_director_per_ten_managers():
+    scale = bench_data.scale_of("large")
+    assert (scale.deals, scale.reps, scale.managers, scale.directors) == (
+        1_000_000, 500, 50, 5)
