@@ -48,7 +48,7 @@ def deliver_reports(config: Config, run_id: str, *, dry_run: bool) -> list[Deliv
     """Sends (or writes) every message of the published run that is not yet sent; returns
     the log's rows for the date. Raises DeliveryFailed if any message of this run failed."""
     run_folder = _run_folder(config)
-    recipients = json.loads((run_folder / RECIPIENTS_FILE).read_text(encoding="utf-8"))
+    recipients = _recipients(run_folder)
     as_of = config.as_of.isoformat()
     if dry_run:
         _write_outbox(config, run_folder, recipients)
@@ -59,7 +59,7 @@ def deliver_reports(config: Config, run_id: str, *, dry_run: bool) -> list[Deliv
         for r in recipients:
             book.owe(as_of, r["address"], r["folder"], r["scope_id"], r["language"],
                      message_id(as_of, r["folder"], r["address"], 0, domain))
-        names = {(r["address"], r["folder"]): r["name"] for r in recipients}
+        names = _names(recipients)
         due = [Outgoing(d, names.get((d.recipient, d.report), "")) for d in book.due(as_of)]
         _send(book, due, config, run_folder, settings)
         return _finish(book.all(as_of), due)
@@ -79,7 +79,9 @@ def resend(config: Config, run_id: str, recipient: str, report: str | None = Non
         for d in chosen:
             book.renew(d, message_id(as_of, d.report, d.recipient, d.generation + 1,
                                      sender_domain(settings.sender)))
-        renewed = [Outgoing(book.find(as_of, d.recipient, d.report), "") for d in chosen]
+        names = _names(_recipients(run_folder))
+        renewed = [Outgoing(book.find(as_of, d.recipient, d.report),
+                            names.get((d.recipient, d.report), "")) for d in chosen]
         _send(book, renewed, config, run_folder, settings)
         _finish(book.all(as_of), renewed)
 
@@ -95,8 +97,9 @@ def notify_ops(config: Config, run_id: str, exit_code: int, error: str, *,
         locale = Locale(config.language, config.currency)
         as_of = config.as_of.isoformat()
         subject = locale.text("failure_subject", date=locale.date(config.as_of), code=exit_code)
-        body = locale.text("failure_body", date=locale.date(config.as_of), code=exit_code,
-                           run_id=run_id, error=error)
+        body = locale.text("failure_body_delivery" if exit_code == DeliveryFailed.exit_code
+                           else "failure_body", date=locale.date(config.as_of),
+                           code=exit_code, run_id=run_id, error=error)
         if dry_run:
             folder = config.outbox_dir / as_of
             folder.mkdir(parents=True, exist_ok=True)
@@ -209,6 +212,14 @@ def _write_outbox(config: Config, run_folder: Path, recipients: list[dict]) -> N
         name = f"{r['folder'].replace('/', '-')}--{r['address']}.eml"
         (folder / name).write_bytes(message.as_bytes())
     log.info("dry run: wrote %d messages to %s (nothing sent)", len(recipients), folder)
+
+
+def _recipients(run_folder: Path) -> list[dict]:
+    return json.loads((run_folder / RECIPIENTS_FILE).read_text(encoding="utf-8"))
+
+
+def _names(recipients: list[dict]) -> dict[tuple[str, str], str]:
+    return {(r["address"], r["folder"]): r["name"] for r in recipients}
 
 
 def _run_folder(config: Config) -> Path:

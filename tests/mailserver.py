@@ -64,6 +64,14 @@ class MailServer:
                 "MAIL_FROM": "reports@example.com", "SMTP_CA_FILE": str(self.ca_file),
                 "SMTP_TIMEOUT": "10", **more}
 
+    def counts(self) -> dict[str, int]:
+        """Messages received per recipient address."""
+        counts: dict[str, int] = {}
+        for message in self.received:
+            for address in message.recipients:
+                counts[address] = counts.get(address, 0) + 1
+        return counts
+
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.recipients]
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.deliver import deliver_reports, resend
+from pipeline.deliver import deliver_reports, notify_ops, resend
 from pipeline.delivery_log import DeliveryLog
 from pipeline.errors import DeliveryFailed
 from pipeline.messages import clean_header
@@ -136,7 +136,8 @@ def test_a_server_we_cannot_verify_gets_nothing(published, server, monkeypatch):
 
 def test_a_drop_after_the_data_is_unknown_never_resent_but_resend_sends_it_anew(
         published, server):
-    address = recipients(published)[0]["address"]
+    person = recipients(published)[0]
+    address = person["address"]
     server.fail("DATA", "disconnect", address=address)
     with pytest.raises(DeliveryFailed, match="unknown"):
         deliver_reports(published, "run-1", dry_run=False)
@@ -152,6 +153,7 @@ def test_a_drop_after_the_data_is_unknown_never_resent_but_resend_sends_it_anew(
     assert (status, attempts) == ("sent", 1)
     assert new_id != first_id
     assert [r.message["Message-ID"] for r in server.to(address)] == [new_id]
+    assert server.to(address)[0].message["To"].addresses[0].display_name == person["name"]
 
 
 def test_a_header_built_from_data_cannot_add_a_recipient(published, server):
@@ -192,3 +194,12 @@ def test_dry_run_writes_each_message_to_the_outbox_and_sends_nothing(published, 
     assert len(files) == len(recipients(published))
     assert server.received == []
     assert not published.delivery_log.exists()
+
+
+def test_ops_get_one_summary_per_date_that_says_what_failed(published, server):
+    notify_ops(published, "run-1", 5, "a@example.com (company): failed, 550", dry_run=False)
+    notify_ops(published, "run-2", 5, "a@example.com (company): failed, 550", dry_run=False)
+    assert server.counts() == {"sales-ops@example.com": 1}
+    body = server.received[0].message.get_content()
+    assert "已发布报表" in body and "a@example.com (company): failed, 550" in body
+    assert "run-1" in body

@@ -139,21 +139,13 @@ def _rounded(value):
     return float(f"{value:.12g}") if isinstance(value, float) else value
 
 
-def received(server) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for message in server.received:
-        for address in message.recipients:
-            counts[address] = counts.get(address, 0) + 1
-    return counts
-
-
 @pytest.fixture(scope="module")
 def uninterrupted(setup, server, tmp_path_factory):
     server.reset()
     out = tmp_path_factory.mktemp("uninterrupted") / "out"
     result = finish(setup, out, server)
     assert result.returncode == 0, result.stderr[-3000:]
-    return {"out": out, "state": state(out), "received": received(server),
+    return {"out": out, "state": state(out), "received": server.counts(),
             "stderr": result.stderr}
 
 
@@ -189,7 +181,7 @@ def test_a_run_killed_at_any_step_is_completed_by_the_next_with_no_message_twice
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "taking over the lock" in rerun.stderr
     assert state(out) == uninterrupted["state"]
-    assert received(server) == uninterrupted["received"]
+    assert server.counts() == uninterrupted["received"]
     assert not list(out.glob(".building*")) and not list((out / "reports").glob(".*"))
 
 
@@ -241,7 +233,7 @@ def test_a_failed_run_sends_managers_nothing_and_ops_one_summary_per_date(
             env={**os.environ, **server.env()}, capture_output=True, text=True,
             timeout=600)
         assert result.returncode == 3, result.stderr[-2000:]
-    assert received(server) == {"ops@example.com": 1}
+    assert server.counts() == {"ops@example.com": 1}
     summary = server.received[0].message
     assert "exit 3" in summary["Subject"] or "退出码 3" in summary["Subject"]
     assert "Won (verbal)" in summary.get_content()
