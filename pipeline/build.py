@@ -79,6 +79,8 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
                 {"month": config.fiscal_year_start_month})
     con.execute("set variable reporting_currency = $currency::varchar",
                 {"currency": config.currency.upper()})
+    con.execute("set variable tier_a_share = $share::double", {"share": config.tier_a_share})
+    con.execute("set variable tier_b_share = $share::double", {"share": config.tier_b_share})
 
 
 def build_models(con: duckdb.DuckDBPyConnection, config: Config,
@@ -135,7 +137,8 @@ def _build_id(con, models: list[Model], config: Config) -> str:
     for model in models:
         digest.update(model.sql.encode())
     digest.update(f"{config.as_of}|{config.funnel_window_months}|"
-                  f"{config.fiscal_year_start_month}|{config.currency}".encode())
+                  f"{config.fiscal_year_start_month}|{config.currency}|"
+                  f"{config.tier_a_share}|{config.tier_b_share}".encode())
     for (sha256,) in con.execute("select sha256 from raw_history_files "
                                  "order by kind, file_name").fetchall():
         digest.update(sha256.encode())

@@ -38,6 +38,8 @@ class Config:
     recipients_file: Path | None = None
     threads: int = 2
     memory_limit: str = "3GB"
+    tier_a_share: float = 0.80
+    tier_b_share: float = 0.95
     stale_after_days: int = 3
     stale_action: str = "warn"
     mail_attempts: int = 4
@@ -89,7 +91,8 @@ class Config:
 FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
              "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
-             "stale_action", "mail_attempts", "mail_backoff_seconds"}
+             "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
+             "tier_b_share"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -138,6 +141,9 @@ def _checked(config: Config) -> Config:
     for key in ("threads", "stale_after_days", "mail_attempts"):
         if not (isinstance(getattr(config, key), int) and getattr(config, key) >= 1):
             raise ConfigError(f"{key} must be a positive whole number")
+    if not 0 < float(config.tier_a_share) < float(config.tier_b_share) < 1:
+        raise ConfigError("tier_a_share and tier_b_share are fractions of the won amount, "
+                          "0 < tier_a_share < tier_b_share < 1 (0.8 and 0.95: ABC)")
     if config.stale_action not in ("warn", "fail"):
         raise ConfigError("stale_action must be warn or fail")
     if float(config.mail_backoff_seconds) < 0:

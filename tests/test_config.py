@@ -1,10 +1,10 @@
-"""Settings from the environment: the mail server, checked before a run does any work."""
+"""Settings: the mail server from the environment, and checks on the config values."""
 
 from __future__ import annotations
 
 import pytest
 
-from pipeline.config import Secret, smtp_settings
+from pipeline.config import Secret, load_config, smtp_settings
 from pipeline.errors import ConfigError
 
 BASE = {"SMTP_HOST": "smtp.example.com", "MAIL_FROM": "reports@example.com"}
@@ -37,3 +37,9 @@ def test_the_password_never_shows_in_a_repr():
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.password)
     assert settings.password.reveal() == "hunter2-secret"
     assert not Secret("")
+
+
+@pytest.mark.parametrize(("a", "b"), [(0.95, 0.8), (0, 0.9), (0.8, 1)])
+def test_customer_tier_shares_must_rise_within_zero_and_one(a, b):
+    with pytest.raises(ConfigError, match="0 < tier_a_share < tier_b_share < 1"):
+        load_config(tier_a_share=a, tier_b_share=b)

@@ -167,6 +167,8 @@ class IntClosedDeals(pa.DataFrameModel):
     source: Series[str] = key("Source mapping.")
     deal_id: Series[str] = key("Deal id.")
     owner_id: Series[str] = key("The owner when it closed.")
+    account_id: Series[str] = text("The customer account's id.")
+    account_name: Series[str] = text("The customer account's name.")
     status: Series[str] = text("won or lost.", nullable=False, isin=["won", "lost"])
     close_date: Series[pd.Timestamp] = moment("Closing Date, on or before the as-of date.")
     amount: Series[float] = money("Amount in the reporting currency; 0 when none.")

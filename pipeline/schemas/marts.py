@@ -697,3 +697,48 @@ class RptDisciplineRules(pa.DataFrameModel):
         name = "rpt_discipline_rules"
         description = "One row per rule of the rules file."
         strict = True
+
+
+class DimAccounts(pa.DataFrameModel):
+    account_id: Series[str] = key("CRM account id.")
+    source: Series[str] = key("Source mapping.")
+    owner_id: Series[str] = text("The account's owner in the accounts export.")
+    account_name: Series[str] = text("Account name as the CRM has it.")
+    account_type: Series[str] = text("Account type (the CRM's own values).")
+    industry: Series[str] = text("Industry.")
+    value_tier: Series[str] = text("A, B or C by won amount in the last 12 months.",
+                                   nullable=False, isin=["A", "B", "C"])
+    trailing_won_count: Series[int] = count("Deals won in the 12 months to the as-of date.")
+    trailing_won_amount: Series[float] = money("Amount won in those 12 months.")
+    trailing_won_share: Series[float] = rate("Its share of all accounts' trailing amount.")
+    created_date: Series[pd.Timestamp] = moment("Created in the CRM.", nullable=True)
+    first_won_date: Series[pd.Timestamp] = moment("Its first won deal; null: never won.",
+                                                  nullable=True)
+    last_won_date: Series[pd.Timestamp] = moment("Its latest won deal.", nullable=True)
+
+    class Config:
+        name = "dim_accounts"
+        description = "One row per customer account."
+        unique = ["source", "account_id"]
+        strict = True
+
+
+class RptCustomerRetention(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    month_end_date: Series[pd.Timestamp] = moment("Its last day, or the as-of date.")
+    active_customers_count: Series[int] = count("Accounts with a won deal in the 12 months "
+                                                "to the month's end.")
+    new_customers_count: Series[int] = count("Accounts whose first won deal ever is in "
+                                             "the month.")
+    returning_customers_count: Series[int] = count("Active again, not new.")
+    retained_customers_count: Series[int] = count("Active at this and the last month's end.")
+    lapsed_customers_count: Series[int] = count("Active at the last month's end, not now.")
+    previous_active_customers_count: Series[int] = count("Active at the last month's end.")
+    retention_rate: Series[float] = rate("Retained / active at the last month's end.")
+
+    class Config:
+        name = "rpt_customer_retention"
+        description = "One row per scope and month since the first won deal."
+        unique = ["scope_id", "month"]
+        strict = True

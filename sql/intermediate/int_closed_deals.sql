@@ -21,6 +21,8 @@ final as (
         deals.source,
         deals.deal_id,
         coalesce(history.owner_at_close_id, deals.owner_id) as owner_id,
+        deals.account_id,
+        deals.account_name,
         deals.status,
         deals.close_date,
         coalesce(deals.amount, 0) as amount,

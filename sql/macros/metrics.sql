@@ -19,3 +19,6 @@ create or replace macro coverage_rate(open_pipeline, target_amount, won_amount) 
 
 create or replace macro slip_rate(pushed_deals, open_deals) as
     pushed_deals / nullif(open_deals, 0);
+
+create or replace macro retention_rate(retained, previously_active) as
+    retained / nullif(previously_active, 0);
