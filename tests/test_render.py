@@ -94,6 +94,24 @@ def test_the_numbers_in_the_performance_pdf_are_the_marts(sample):
     assert len(rows) > 50
 
 
+def test_the_customers_in_the_performance_pdf_are_the_marts(sample):
+    config, con = sample
+    locale = Locale(config.language, config.currency)
+    rows = con.execute(
+        "select scope_id, month, active_customers_count, new_customers_count, "
+        "returning_customers_count, retained_customers_count, lapsed_customers_count, "
+        "retention_rate from rpt_customer_retention "
+        "qualify row_number() over (partition by scope_id order by month desc) <= 6").fetchall()
+    folders = scope_folders(con)
+    for scope, month, *counts, retention in rows:
+        text = pdf_text(config.reports_dir / config.as_of.isoformat()
+                        / folders.get(scope, scope) / "performance.pdf")
+        line = " ".join([locale.month(month), *(locale.number(c) for c in counts),
+                         locale.percent(retention)])
+        assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
+    assert len({r[0] for r in rows}) == len(folders) and len(rows) > 30
+
+
 def test_the_numbers_in_the_funnel_pdf_are_the_marts(sample):
     config, con = sample
     locale = Locale(config.language, config.currency)

@@ -16,6 +16,7 @@ MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "rpt_scope_lost_deals", "rpt_scope_waterfall", "rpt_forecast", "rpt_stage_velocity",
          "rpt_scope_slipped_deals", "rpt_unassigned_owners", "fct_discipline_violations",
          "rpt_discipline_by_rep", "rpt_discipline_by_scope", "rpt_discipline_rules",
-         "int_report_scopes", "rpt_data_freshness", "int_report_periods", "dim_users")
+         "int_report_scopes", "rpt_data_freshness", "int_report_periods", "dim_users",
+         "rpt_customer_retention")
 
 __all__ = ["CONTEXTS", "MARTS", "REPORTS", "Chart", "Image", "Scope", "email_context"]

@@ -1,6 +1,6 @@
 """The performance report: month and quarter to date per rep against target and pace, the
-12-month trend, the quarter's forecast, the pipeline's moves since last week, and, for the
-company, the owners that org.csv does not place."""
+12-month trend, the quarter's forecast, the pipeline's moves since last week, the customers
+won, kept and lost, and, for the company, the owners that org.csv does not place."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pipeline.i18n import Locale
 
 WATERFALL_WINDOW = "waterfall_week"
 NAMES_IN_SUMMARY = 3
+CUSTOMER_MONTHS = 6
 
 
 def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
@@ -48,6 +49,7 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
             title=title, axis=locale.text("trend_axis", currency=locale.currency)))
     context |= waterfall_section(marts, scope, locale, context["charts"])
     context |= forecast_section(marts, scope, locale, context["charts"])
+    context |= customers_section(marts, scope)
     context["summary"] = performance_summary(context, quarter, locale)
     return context
 
@@ -70,6 +72,13 @@ def performance_summary(context: dict, quarter: pd.DataFrame, locale: Locale) ->
         _change(locale, "summary_win_rate", qtd.get("win_rate"), before.get("win_rate")),
         sentence(locale, "summary_cycle", days=locale.number(qtd.get("median_cycle_days"))),
     ]
+    latest = context["customers"]["latest"]
+    if latest:
+        lines.append(locale.text(
+            "summary_customers", active=locale.number(latest["active_customers_count"]),
+            new=locale.number(latest["new_customers_count"]),
+            lapsed=locale.number(latest["lapsed_customers_count"]),
+            retention=locale.percent(latest["retention_rate"])))
     paced = quarter[quarter["pace_rate"].notna()]
     behind = paced[paced["pace_rate"] < 1].sort_values(["pace_rate", "owner_name"])
     if len(behind):
@@ -126,3 +135,10 @@ def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict
             [float(total[f"{k}_amount"]) for k in kinds], total["target_won_amount"],
             title=title, axis=locale.text("trend_axis", currency=locale.currency)))
     return {"forecast": {"total": total, "reps": records(reps)}}
+
+
+def customers_section(marts: dict, scope: Scope) -> dict:
+    """The scope's customers over the last months: active, new, back, kept, lapsed."""
+    mine = of_scope(marts["rpt_customer_retention"], scope).sort_values("month")
+    months = mine.tail(CUSTOMER_MONTHS)
+    return {"customers": {"months": records(months), "latest": one(months.tail(1))}}
