@@ -81,6 +81,10 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
                 {"currency": config.currency.upper()})
     con.execute("set variable tier_a_share = $share::double", {"share": config.tier_a_share})
     con.execute("set variable tier_b_share = $share::double", {"share": config.tier_b_share})
+    con.execute("set variable churn_risk_tiers = $tiers::varchar[]",
+                {"tiers": list(config.churn_risk_tiers)})
+    con.execute("set variable churn_risk_days = $days::integer",
+                {"days": config.churn_risk_days})
 
 
 def build_models(con: duckdb.DuckDBPyConnection, config: Config,
@@ -138,7 +142,8 @@ def _build_id(con, models: list[Model], config: Config) -> str:
         digest.update(model.sql.encode())
     digest.update(f"{config.as_of}|{config.funnel_window_months}|"
                   f"{config.fiscal_year_start_month}|{config.currency}|"
-                  f"{config.tier_a_share}|{config.tier_b_share}".encode())
+                  f"{config.tier_a_share}|{config.tier_b_share}|"
+                  f"{sorted(config.churn_risk_tiers)}|{config.churn_risk_days}".encode())
     for (sha256,) in con.execute("select sha256 from raw_history_files "
                                  "order by kind, file_name").fetchall():
         digest.update(sha256.encode())

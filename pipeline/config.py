@@ -40,6 +40,8 @@ class Config:
     memory_limit: str = "3GB"
     tier_a_share: float = 0.80
     tier_b_share: float = 0.95
+    churn_risk_tiers: tuple[str, ...] = ("A",)
+    churn_risk_days: int = 60
     stale_after_days: int = 3
     stale_action: str = "warn"
     mail_attempts: int = 4
@@ -92,7 +94,7 @@ FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_
              "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
              "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
-             "tier_b_share"}
+             "tier_b_share", "churn_risk_tiers", "churn_risk_days"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -138,7 +140,9 @@ def _checked(config: Config) -> Config:
         raise ConfigError("reject_threshold must be a fraction between 0 and 1")
     if float(config.settle_seconds) < 0:
         raise ConfigError("settle_seconds must not be negative")
-    for key in ("threads", "stale_after_days", "mail_attempts"):
+    if not set(config.churn_risk_tiers) <= {"A", "B", "C"}:
+        raise ConfigError("churn_risk_tiers lists value tiers: A, B or C")
+    for key in ("threads", "stale_after_days", "mail_attempts", "churn_risk_days"):
         if not (isinstance(getattr(config, key), int) and getattr(config, key) >= 1):
             raise ConfigError(f"{key} must be a positive whole number")
     if not 0 < float(config.tier_a_share) < float(config.tier_b_share) < 1:

@@ -43,3 +43,8 @@ def test_the_password_never_shows_in_a_repr():
 def test_customer_tier_shares_must_rise_within_zero_and_one(a, b):
     with pytest.raises(ConfigError, match="0 < tier_a_share < tier_b_share < 1"):
         load_config(tier_a_share=a, tier_b_share=b)
+
+
+def test_churn_risk_names_value_tiers():
+    with pytest.raises(ConfigError, match="churn_risk_tiers lists value tiers"):
+        load_config(churn_risk_tiers=["Key"])

@@ -445,3 +445,25 @@ def test_the_archive_lists_every_run_of_a_scope(small):
     assert page.index("2026-03-20") < page.index("2026-03-19")  # newest first
     index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="archive/lead.html"' in index and 'href="2026-03-19/index.html"' in index
+
+
+def test_a_key_customer_gone_quiet_is_listed_in_its_teams_report(crm, tmp_path):
+    crm.person("lead", "Lead Li").person("r1", "Ann", manager="lead")
+    crm.person("boss2", "Bo").person("r2", "Cy", manager="boss2")
+    crm.deal("d1", owner="r1", stage="Closed Won", amount=5000, created="2025-11-01",
+             close="2025-12-01", account="k1")
+    crm.call("r1", "2025-12-15 10:00:00", about="k1")
+    crm.deal("d2", owner="r2", stage="Closed Won", amount=900, created="2026-03-01",
+             close="2026-03-10", account="k2")
+    crm.build(as_of="2026-03-20")
+    config = Config(as_of=date(2026, 3, 20), out=tmp_path / "out", language="en",
+                    currency="CNY", threads=1)
+    validate_marts(crm.con, config)
+    folder = render_reports(crm.con, config)
+    # k1 made 5,000 of 5,900 (A); nothing done since the call 95 days before March 20
+    line = "Account k1 Ann A CN¥5,000 December 1, 2025 December 15, 2025 95"
+    assert line in pdf_text(folder / "lead" / "performance.pdf").splitlines()
+    assert line in pdf_text(folder / "company" / "performance.pdf").splitlines()
+    assert "Account k1" not in pdf_text(folder / "boss2" / "performance.pdf")
+    assert "1 key customers have no open deal and nothing done, no activity and no win, " \
+        "for 60 days or more" in " ".join(pdf_text(folder / "lead" / "performance.pdf").split())

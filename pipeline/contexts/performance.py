@@ -13,6 +13,7 @@ from pipeline.i18n import Locale
 WATERFALL_WINDOW = "waterfall_week"
 NAMES_IN_SUMMARY = 3
 CUSTOMER_MONTHS = 6
+AT_RISK_CUSTOMERS = 10
 
 
 def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
@@ -138,7 +139,12 @@ def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict
 
 
 def customers_section(marts: dict, scope: Scope) -> dict:
-    """The scope's customers over the last months: active, new, back, kept, lapsed."""
+    """The scope's customers over the last months (active, new, back, kept, lapsed) and the
+    key customers slipping away, largest first."""
     mine = of_scope(marts["rpt_customer_retention"], scope).sort_values("month")
     months = mine.tail(CUSTOMER_MONTHS)
-    return {"customers": {"months": records(months), "latest": one(months.tail(1))}}
+    at_risk = of_scope(marts["rpt_customer_churn_risk"], scope).sort_values(
+        ["trailing_won_amount", "account_name", "account_id"], ascending=[False, True, True])
+    return {"customers": {"months": records(months), "latest": one(months.tail(1)),
+                          "at_risk": records(at_risk.head(AT_RISK_CUSTOMERS)),
+                          "at_risk_count": len(at_risk)}}

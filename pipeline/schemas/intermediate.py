@@ -381,3 +381,15 @@ class IntDisciplineDeals(DealGrain):
         description = "One row per deal, with what the discipline rules look at."
         unique = ["source", "deal_id"]
         strict = True
+
+
+class IntAccountTouches(pa.DataFrameModel):
+    account_key: Series[str] = key("Account id, else its name.")
+    last_activity_date: Series[pd.Timestamp] = moment("The latest activity on it or its "
+                                                      "deals, on or before the as-of date.")
+
+    class Config:
+        name = "int_account_touches"
+        description = "One row per account an activity was about."
+        unique = ["account_key"]
+        strict = True

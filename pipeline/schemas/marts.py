@@ -742,3 +742,24 @@ class RptCustomerRetention(pa.DataFrameModel):
         description = "One row per scope and month since the first won deal."
         unique = ["scope_id", "month"]
         strict = True
+
+
+class RptCustomerChurnRisk(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    account_id: Series[str] = key("CRM account id.")
+    owner_id: Series[str] = key("The rep of its latest win, else the account's owner.")
+    account_name: Series[str] = text("Account name.")
+    owner_name: Series[str] = text("The rep's name in org.csv or the CRM.")
+    value_tier: Series[str] = text("Its value tier.", nullable=False, isin=["A", "B", "C"])
+    trailing_won_amount: Series[float] = money("Won from it in the last 12 months.")
+    last_won_date: Series[pd.Timestamp] = moment("Its latest won deal.", nullable=True)
+    last_activity_date: Series[pd.Timestamp] = moment("The latest activity on it or its "
+                                                      "deals; null: none.", nullable=True)
+    days_since_touch: Series[int] = count("Days since that activity or win, the later.")
+    threshold_days: Series[int] = count("churn_risk_days: quiet this long is at risk.")
+
+    class Config:
+        name = "rpt_customer_churn_risk"
+        description = "One row per scope and key customer with nothing done for too long."
+        unique = ["scope_id", "account_id"]
+        strict = True

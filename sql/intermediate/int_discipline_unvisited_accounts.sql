@@ -4,12 +4,6 @@
 
 with
 
-activities as (
-
-    select * from int_activities_unioned
-
-),
-
 deals as (
 
     select * from int_deals_resolved
@@ -31,6 +25,12 @@ owners as (
 org as (
 
     select * from stg_ops__org
+
+),
+
+touches as (
+
+    select * from int_account_touches
 
 ),
 
@@ -75,34 +75,6 @@ account_records as (
         on
             accounts.owner_id is not distinct from owners.owner_id
             and accounts.owner_name is not distinct from owners.owner_name
-
-),
-
--- what an activity may be about: the account itself, or one of its deals
-account_links as (
-
-    select account_key as related_id, account_key from account_records
-    union
-    select account_key, account_key from account_deals
-    union
-    select deal_id, account_key from account_deals
-
-),
-
-touches as (
-
-    select
-        account_links.account_key,
-        max(activities.activity_date) as last_activity_date
-
-    from activities
-
-    inner join account_links
-        on activities.related_id = account_links.related_id
-
-    where activities.activity_date <= getvariable('as_of_date')
-
-    group by 1
 
 ),
 

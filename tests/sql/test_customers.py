@@ -100,3 +100,25 @@ def test_retention_is_scoped_to_the_team_of_the_rep_who_won(crm):
     assert "2026-02" in west and west["2026-02"]["retained_customers_count"] == 1
     assert company["2026-01"]["new_customers_count"] == 2
     assert company["2026-02"]["retained_customers_count"] == 2
+
+
+def test_key_customers_with_nothing_done_for_too_long_are_at_risk(crm):
+    crm.person("vp", team=None)
+    crm.person("east", manager="vp", team=None).person("r1", manager="east")
+    crm.person("west", manager="vp", team=None).person("r2", manager="west")
+    # tiers on 12 months to 2026-06-30: quiet 400, busy 300, open 200 (A); small 100 (B)
+    won(crm, "d1", "quiet", 400, "2026-03-01", owner="r1")
+    crm.call("r1", "2026-04-20 10:00:00", about="d1")  # the latest touch: 71 days ago
+    won(crm, "d2", "busy", 300, "2026-03-02", owner="r1")
+    crm.call("r1", "2026-06-01 10:00:00", about="busy")  # 29 days ago
+    won(crm, "d3", "open", 200, "2026-03-03", owner="r2")
+    crm.deal("d4", owner="r2", stage="Negotiation/Review", account="open",
+             created="2026-03-05 09:00:00", close="2026-08-01")
+    won(crm, "d5", "small", 100, "2026-03-04", owner="r2")
+    crm.build(as_of="2026-06-30")
+    rows = crm.rows("select scope_id, account_id, owner_id, value_tier, days_since_touch, "
+                    "last_activity_date from rpt_customer_churn_risk order by scope_id")
+    assert [(r["scope_id"], r["account_id"], r["days_since_touch"]) for r in rows] == [
+        ("company", "quiet", 71), ("east", "quiet", 71), ("vp", "quiet", 71)]
+    assert (rows[0]["owner_id"], rows[0]["value_tier"], rows[0]["last_activity_date"]) == (
+        "r1", "A", date(2026, 4, 20))
