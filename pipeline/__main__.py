@@ -63,6 +63,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="log JSON lines even on a terminal")
     parser.add_argument("--verbose", action="store_true", help="log every model built")
     args = parser.parse_args(argv)
+    if args.command in ("deliver", "resend") and args.mail == OFF:
+        parser.error(f"{args.command} with --no-mail would do nothing")
+    if args.command == "resend" and args.mail == DRY_RUN:
+        parser.error("resend sends; to see the messages, `deliver --dry-run` writes them")
     if args.command == "resend" and not args.recipient:
         parser.error("resend needs --recipient (and --as-of)")
     if args.command == "backfill" and not (args.first and args.last):

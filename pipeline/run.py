@@ -73,6 +73,8 @@ def deliver(config: Config, *, mail: str = SEND, run_id: str | None = None) -> s
     from pipeline.deliver import deliver_reports
 
     run_id = run_id or new_run_id()
+    if mail == SEND:
+        smtp_settings()
     with run_lock(config.out, run_id):
         _guarded(config, run_id, "deliver", mail, lambda m: _timed(
             m, "deliver", lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN)))

@@ -117,3 +117,11 @@ def test_stale_exports_warn_or_stop_the_run_when_configured(small_inbox, tmp_pat
                           "--config", str(config))
         assert result.returncode == 0, result.stderr
     assert "stale_after_days: 7" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("deliver", "--no-mail"), ("resend", "--dry-run",
+                                                              "--recipient", "a@example.com")])
+def test_delivery_commands_refuse_options_that_would_do_nothing(args, tmp_path):
+    result = pipeline(*args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert "would do nothing" in result.stderr or "resend sends" in result.stderr
