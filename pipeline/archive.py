@@ -5,12 +5,12 @@ the run folders after each publish, so they never disagree with what is on disk.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 from jinja2 import Environment
 
+from pipeline.files import replace_text
 from pipeline.i18n import Locale
 
 EDITIONS_FILE = "editions.json"
@@ -40,20 +40,12 @@ def write_archive(reports_dir: Path, reports: tuple[str, ...], locale: Locale,
         for edition in editions:
             scopes.setdefault(edition["scope_folder"], edition)
     title = locale.text("archive_title")
-    _replace(reports_dir / "index.html", env.get_template("archive.html").render(
+    replace_text(reports_dir / "index.html", env.get_template("archive.html").render(
         title=title, runs=published, scopes=list(scopes.values()), reports=reports, base=""))
     for folder, edition in scopes.items():
         mine = [(day, [e for e in editions if e["scope_folder"] == folder])
                 for day, editions in published]
-        _replace(reports_dir / "archive" / f"{folder}.html", env.get_template(
+        replace_text(reports_dir / "archive" / f"{folder}.html", env.get_template(
             "archive.html").render(title=f"{title} · {edition['name']}",
                                    runs=[(d, e) for d, e in mine if e], scopes=[],
                                    reports=reports, base="../"))
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write beside, then rename over: a reader never sees half a page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)

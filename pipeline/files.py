@@ -1,7 +1,10 @@
-"""What the run learns about each inbox file, for raw_files and the log."""
+"""Files: what the run learns about each inbox file, and the two ways it reads and writes
+any file: its SHA-256, and an atomic replace."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,3 +24,19 @@ class FileResult:
     rows_rejected: int = 0
     footer_lines: int = 0
     note: str = ""
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write beside, then rename over: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

@@ -7,7 +7,6 @@ dates, so runs may come in any order and a date can always be rebuilt as it was.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ import duckdb
 from pipeline.config import Config
 from pipeline.db import read_state, scalar
 from pipeline.errors import ValidationFailed
+from pipeline.files import sha256
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def load_history(con: duckdb.DuckDBPyConnection, config: Config) -> None:
             con.execute(f"insert into {table} by name select * from read_parquet($files)",
                         {"files": [str(f) for f in files]})
             con.executemany("insert into raw_history_files values (?, ?, ?)",
-                            [(kind, f.name, _sha256(f)) for f in files])
+                            [(kind, f.name, sha256(f)) for f in files])
             log.info("loaded %d recorded dates of %s", len(files), kind)
 
 
@@ -90,10 +90,6 @@ def record_snapshot(con: duckdb.DuckDBPyConnection, config: Config) -> None:
         os.replace(partial, target)
     deals = scalar(con, "select count(*) from fct_deals")
     log.info("recorded the state of %d deals as of %s", deals, as_of)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _literal(path: Path) -> str:

@@ -10,7 +10,6 @@ stripped and counted apart, never loaded.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 import time
@@ -22,7 +21,7 @@ import duckdb
 from pipeline.canonical import ENTITIES, LINEAGE_COLUMNS, TYPES
 from pipeline.config import Config
 from pipeline.errors import InputRejected
-from pipeline.files import FileResult
+from pipeline.files import FileResult, sha256
 from pipeline.history import load_history
 from pipeline.inbox_checks import check_inbox
 from pipeline.loading import load_file
@@ -51,7 +50,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     seen: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="ingest-") as workdir:
         for file_id, path in enumerate(paths, start=1):
-            file = FileResult(path, file_id, sha256=_sha256(path))
+            file = FileResult(path, file_id, sha256=sha256(path))
             result.files.append(file)
             if file.sha256 in seen:
                 file.status, file.note = "duplicate", f"same content as {seen[file.sha256].name}"
@@ -111,14 +110,6 @@ def _settled(paths: list[Path], seconds: float, result: IngestResult) -> list[Pa
         else:
             settled.append(path)
     return settled
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _create_raw_tables(con, sources: dict[str, Source]) -> None:

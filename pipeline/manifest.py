@@ -6,18 +6,17 @@ killed is still on record, as one that never finished.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import duckdb
 
 from pipeline.config import Config
 from pipeline.delivery_log import DeliveryLog
+from pipeline.files import replace_text, sha256
 
 
 class Manifest:
@@ -56,7 +55,7 @@ class Manifest:
         reports = config.reports_dir / config.as_of.isoformat()
         self.data["outputs"] = {
             "warehouse": str(config.published_warehouse),
-            "reports": {str(p.relative_to(reports)): _sha256(p)
+            "reports": {str(p.relative_to(reports)): sha256(p)
                         for p in sorted(reports.rglob("*")) if p.is_file()}
             if reports.is_dir() else {},
         }
@@ -74,15 +73,8 @@ class Manifest:
         self.write()
 
     def write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f".{self.path.name}.partial")
-        partial.write_text(json.dumps(self.data, ensure_ascii=False, indent=2, default=str),
-                           encoding="utf-8")
-        os.replace(partial, self.path)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+        replace_text(self.path, json.dumps(self.data, ensure_ascii=False, indent=2,
+                                           default=str))
 
 
 def _now() -> str:
