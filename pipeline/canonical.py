@@ -21,6 +21,7 @@ TYPES = {
     "date": "date",
     "timestamp": "timestamp",
     "month": "date",
+    "period": "varchar",
     "probability": "double",
     "boolean": "boolean",
 }
@@ -45,6 +46,12 @@ class Entity:
     fields: tuple[Field, ...]
     # at least one of these fields must hold a value on each row (an owner by id or name)
     one_of: tuple[str, ...] = ()
+    one_of_reason: str = "an owner is required (an id or a name)"
+    # and no more than one of them, when set
+    only_one_reason: str | None = None
+    # (field, condition, reason): a row whose typed values meet the condition is quarantined
+    # under that field's column; the condition names fields as {field}
+    checks: tuple[tuple[str, str, str], ...] = ()
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -57,6 +64,8 @@ def _key(name: str) -> Field:
 OWNER = (Field("owner_id", "id"), Field("owner_name", "text"))
 ACTIVITY_TYPES = ("call", "meeting", "task")
 FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+TARGET_METRICS = ("won_amount", "won_count", "new_customers", "activities", "satisfaction")
+SATISFACTION_SCALES = ("1-5", "0-10")
 
 ENTITIES: dict[str, Entity] = {e.name: e for e in [
     Entity("deals", "raw_crm__deals", (
@@ -164,11 +173,40 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("currency", "text", required=True, not_null=True),
         Field("rate", "rate", required=True, not_null=True, minimum=0),
     )),
+    # a target per rep (user_id) or team, per month (YYYY-MM) or fiscal quarter (YYYY-Qn)
     Entity("targets", "raw_ops__targets", (
-        Field("period", "month", required=True, not_null=True),
-        Field("user_id", "id", required=True, not_null=True),
-        Field("metric", "text", required=True, not_null=True, allowed=("won_amount",)),
+        Field("period", "period", required=True, not_null=True),
+        Field("user_id", "id"),
+        Field("team", "text"),
+        Field("metric", "text", required=True, not_null=True, allowed=TARGET_METRICS),
         Field("target", "decimal", required=True, not_null=True, minimum=0),
+    ), one_of=("user_id", "team"), one_of_reason="a user_id or a team is required",
+        only_one_reason="a target is for a rep (user_id) or a team, not both"),
+    # customer survey answers, each on the scale it declares (1-5, or 0-10 for NPS)
+    Entity("satisfaction", "raw_ops__satisfaction", (
+        Field("response_date", "date", required=True, not_null=True),
+        Field("account_id", "id"),
+        Field("deal_id", "id"),
+        Field("score", "decimal", required=True, not_null=True, minimum=0),
+        Field("scale", "text", required=True, not_null=True, allowed=SATISFACTION_SCALES),
+        Field("comment", "text"),
+    ), one_of=("account_id", "deal_id"), one_of_reason="an account_id or a deal_id is required",
+        checks=(("score", "{score} not between try_cast(split_part({scale}, '-', 1) as integer) "
+                 "and try_cast(split_part({scale}, '-', 2) as integer)",
+                 "outside the scale the row declares"),)),
+    # the cost of selling, per month or fiscal quarter, for a team, a channel or the company
+    Entity("costs", "raw_ops__costs", (
+        Field("period", "period", required=True, not_null=True),
+        Field("team", "text"),
+        Field("channel", "text"),
+        Field("category", "text", required=True, not_null=True),
+        Field("amount", "decimal", required=True, not_null=True, minimum=0),
+    )),
+    # the size of each region's market, per month or fiscal quarter
+    Entity("market", "raw_ops__market", (
+        Field("region", "text", required=True, not_null=True),
+        Field("period", "period", required=True, not_null=True),
+        Field("market_size", "decimal", required=True, not_null=True, minimum=0),
     )),
 ]}
 

@@ -79,11 +79,12 @@ def _check_org(con, warnings: list[str]) -> None:
 
 
 def _check_targets(con) -> None:
-    """One target per person, month and metric: two would leave the right one to a guess."""
+    """One target per rep or team, period and metric: two would leave the right one to a
+    guess. (A month's target beside its quarter's is caught by sql/audits/.)"""
     duplicate = row(con, """
         select
-            targets.user_id,
-            strftime(targets.period, '%Y-%m'),
+            coalesce(targets.user_id, 'team ' || targets.team),
+            targets.period,
             targets.metric,
             list(files.file_name order by targets.file_id, targets.record_number),
             list(targets.record_number + 1 order by targets.file_id, targets.record_number)
@@ -95,8 +96,9 @@ def _check_targets(con) -> None:
         limit 1
     """)
     if duplicate:
-        user, period, metric, names, lines = duplicate
+        holder, period, metric, names, lines = duplicate
         places = ", ".join(f"{name} line {line}"
                            for name, line in zip(names, lines, strict=True))
-        raise InputRejected(names[1], f"two targets for user {user}, {period}, {metric} "
+        holder = holder if holder.startswith("team ") else f"user {holder}"
+        raise InputRejected(names[1], f"two targets for {holder}, {period}, {metric} "
                             f"({places})", line=lines[1], column="target")

@@ -289,11 +289,20 @@ def _build_parsed(con, loaded: LoadedFile, columns: dict[str, str],
             checked.append((f.name, source_column))
     if entity.one_of:
         present = [f for f in entity.one_of if f in values]
-        condition = " and ".join(f"({values[f]}) is null" for f in present)
-        checked.append(("one_of", mapping.columns[present[0]].sources[0]))
-        errors.append(f"case when {condition} then "
-                      f"{parser.bind('an owner is required (an id or a name)')} end "
-                      "as _error_one_of")
+        condition = " and ".join(f"({values[f]}) is null" for f in present) or "true"
+        many = ""
+        if entity.only_one_reason and len(present) > 1:
+            count = " + ".join(f"(({values[f]}) is not null)::integer" for f in present)
+            many = f" when {count} > 1 then {parser.bind(entity.only_one_reason)}"
+        named = present or [f for f in entity.one_of if f in mapping.columns]
+        checked.append(("one_of", mapping.columns[named[0]].sources[0]))
+        errors.append(f"case when {condition} then {parser.bind(entity.one_of_reason)}{many} "
+                      "end as _error_one_of")
+    for number, (name, condition, reason) in enumerate(entity.checks):
+        typed = {f: f"({value})" for f, value in values.items()}
+        checked.append((f"check_{number}", mapping.columns[name].sources[0]))
+        errors.append(f"case when {condition.format(**typed)} then {parser.bind(reason)} end "
+                      f"as _error_check_{number}")
     con.execute(
         "create or replace temp table _parsed as select rowid as _row, "
         f"{', '.join(exprs + errors)} from _load", parser.params)

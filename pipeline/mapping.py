@@ -224,8 +224,9 @@ def _entity(source: Source, key: str, spec: dict, fail) -> EntityMapping:
             continue
         if f.type == "stage" and not source.stages:
             raise fail(f"{key}: field {f.name} is a stage but the source lists no stages")
-        if f.type in TIME_TYPES and not source.formats.of(f.type):
-            raise fail(f"{key}: field {f.name} needs formats.{f.type}")
+        kind = "month" if f.type == "period" else f.type
+        if kind in TIME_TYPES and not source.formats.of(kind):
+            raise fail(f"{key}: field {f.name} needs formats.{kind}")
     values = {f: {str(k): str(v) for k, v in m.items()}
               for f, m in (spec.get("values") or {}).items()}
     for f, mapping in values.items():

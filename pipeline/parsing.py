@@ -8,7 +8,7 @@ text holds only identifiers and placeholders.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.canonical import Field
 from pipeline.mapping import Column, EntityMapping, StatusRule
@@ -17,6 +17,7 @@ from pipeline.readers import ISO_FORMATS
 # Currency signs and ISO codes an amount may carry: "$1,234.50", "¥1,234", "USD 1,234".
 CURRENCY = r"^[A-Z]{2}[$¥]|[\s$¥￥€£]|^[A-Z]{3}|[A-Z]{3}$"
 EARLIEST, LATEST = "1900-01-01", "2100-12-31"
+QUARTER = r"\d{4}-Q[1-4]"
 
 
 def ident(name: str) -> str:
@@ -140,6 +141,16 @@ class Parser:
         return Parsed(value, rules)
 
     _date = _timestamp = _month = _times
+
+    def _period(self, f: Field, raw: str) -> Parsed:
+        """A month, as '2026-03', or a fiscal quarter, as '2026-Q1'."""
+        month = self._times(replace(f, type="month"), raw)
+        is_quarter = f"regexp_full_match(upper({raw}), {self.bind(QUARTER)})"
+        value = f"case when {is_quarter} then upper({raw}) else strftime({month.value}, '%Y-%m') end"
+        rules = [(f"not {is_quarter} and ({condition})",
+                  f"{reason}, or a quarter as YYYY-Qn" if index == 0 else reason)
+                 for index, (condition, reason) in enumerate(month.rules)]
+        return Parsed(value, rules)
 
     def _probability(self, f: Field, raw: str) -> Parsed:
         scale = 100 if self.source.formats.probability == "percent" else 1

@@ -145,9 +145,31 @@ class Crm:
         load_rules(self.con, path)
         return self
 
-    def target(self, user_id: str, period: str, amount: float) -> Crm:
-        self._insert("targets", {"period": _day(period + "-01"), "user_id": user_id,
-                                 "metric": "won_amount", "target": amount},
+    def target(self, user_id: str | None, period: str, amount: float, *,
+               metric: str = "won_amount", team: str | None = None) -> Crm:
+        """A line of targets.csv: period '2026-03' or '2026-Q1'."""
+        self._insert("targets", {"period": period, "user_id": user_id, "team": team,
+                                 "metric": metric, "target": amount}, source="sales_ops")
+        return self
+
+    def answer(self, day: str, score: float, *, scale: str = "0-10",
+               account: str | None = None, deal: str | None = None) -> Crm:
+        """A line of satisfaction.csv."""
+        self._insert("satisfaction", {"response_date": _day(day), "account_id": account,
+                                      "deal_id": deal, "score": score, "scale": scale},
+                     source="sales_ops")
+        return self
+
+    def cost(self, period: str, amount: float, *, team: str | None = None,
+             channel: str | None = None, category: str = "travel") -> Crm:
+        """A line of costs.csv."""
+        self._insert("costs", {"period": period, "team": team, "channel": channel,
+                               "category": category, "amount": amount}, source="sales_ops")
+        return self
+
+    def market(self, region: str, period: str, size: float) -> Crm:
+        """A line of market.csv."""
+        self._insert("market", {"region": region, "period": period, "market_size": size},
                      source="sales_ops")
         return self
 

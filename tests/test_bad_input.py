@@ -249,3 +249,37 @@ def test_a_file_exactly_at_excels_row_limit_is_flagged(inbox):
     assert any("possibly truncated: 65,536 lines" in w for w in result.warnings)
     assert con.execute("select note from raw_files where file_name = 'Deals.csv'").fetchall() \
         == [("possibly truncated: 65,536 lines is exactly Excel's row limit",)]
+
+
+def test_ops_files_quarantine_periods_scores_and_holders_that_do_not_fit(inbox):
+    shutil.copy(SAMPLE_DIR / "Deals_2026_11_20.csv", inbox)
+    (inbox / "targets.csv").write_text(
+        "period,user_id,team,metric,target\n"
+        "2026-Q1,u1,,won_amount,900\n"
+        "2026-03,,East,won_count,3\n"
+        "2026-Q5,u1,,won_amount,900\n"
+        "2026-04,u1,East,won_amount,900\n"
+        "2026-04,,,won_amount,900\n", encoding="utf-8")
+    (inbox / "satisfaction.csv").write_text(
+        "date,account_id,deal_id,score,scale,comment\n"
+        "2026-03-01,a1,,5,1-5,good\n"
+        "2026-03-01,a1,,7,1-5,\n"
+        "2026-03-01,,d1,10,0-10,\n"
+        "2026-03-01,,,3,0-10,\n"
+        "2026-03-01,a1,,3,1-7,\n", encoding="utf-8")
+    con, _ = ingest(inbox, reject_threshold=1.0)
+    assert con.execute("select period, user_id, team from raw_ops__targets "
+                       "order by record_number").fetchall() == [
+        ("2026-Q1", "u1", None), ("2026-03", None, "East")]
+    assert con.execute("select score, scale from raw_ops__satisfaction "
+                       "order by record_number").fetchall() == [
+        (Decimal("5.00"), "1-5"), (Decimal("10.00"), "0-10")]
+    found = {(r[0], r[1], r[2]): r[3] for r in con.execute(
+        "select file_name, line, value, reason from raw_rejects").fetchall()}
+    assert found[("targets.csv", 4, "2026-Q5")].startswith("not a month in the format")
+    assert found[("targets.csv", 5, "u1")] == (
+        "a target is for a rep (user_id) or a team, not both")
+    assert found[("targets.csv", 6, None)] == "a user_id or a team is required"
+    assert found[("satisfaction.csv", 3, "7")] == "outside the scale the row declares"
+    assert found[("satisfaction.csv", 5, None)] == "an account_id or a deal_id is required"
+    assert found[("satisfaction.csv", 6, "1-7")] == "not one of 1-5, 0-10"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.canonical import TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
     FORECAST_CATEGORIES,
@@ -286,6 +288,80 @@ class IntDealHistoryFacts(DealGrain):
         name = "int_deal_history_facts"
         description = "One row per deal."
         unique = ["source", "deal_id"]
+        strict = True
+
+
+class IntTargetsMonthly(pa.DataFrameModel):
+    user_id: Series[str] = text("The rep whose target it is; null for a team's.")
+    team: Series[str] = text("The team whose target it is; null for a rep's.")
+    holder_id: Series[str] = key("The rep's user_id or the team's name.")
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
+    metric: Series[str] = text("The metric.", nullable=False, isin=list(TARGET_METRICS))
+    period_month: Series[pd.Timestamp] = moment("First day of the month.")
+    target: Series[float] = money("The month's target (its share of a quarter's).")
+    period: Series[str] = text("The period the target was given for.", nullable=False)
+    period_kind: Series[str] = text("month or quarter.", nullable=False,
+                                    isin=["month", "quarter"])
+
+    class Config:
+        name = "int_targets_monthly"
+        description = "One row per rep or team per month per metric."
+        unique = ["holder_kind", "holder_id", "period_month", "metric"]
+        strict = True
+
+    @pa.dataframe_check
+    def months_start_on_the_first(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_month"].dt.day == 1
+
+
+class IntCostsMonthly(pa.DataFrameModel):
+    file_number: Series[np.int32] = key("The costs file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    team: Series[str] = text("The team it was spent for.")
+    channel: Series[str] = text("The channel it was spent for.")
+    category: Series[str] = text("What it was spent on.", nullable=False)
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    amount: Series[float] = money("The month's share of the cost.")
+
+    class Config:
+        name = "int_costs_monthly"
+        description = "One row per cost line per month."
+        unique = ["file_number", "record_number", "month"]
+        strict = True
+
+
+class IntAccountFirstWins(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    account_id: Series[str] = key("The customer account.")
+    deal_id: Series[str] = key("The deal that first won it.")
+    owner_id: Series[str] = text("The rep who owned that deal when it closed.")
+    close_date: Series[pd.Timestamp] = moment("The day it was won.")
+
+    class Config:
+        name = "int_account_first_wins"
+        description = "One row per customer account."
+        unique = ["source", "account_id"]
+        strict = True
+
+
+class IntSatisfactionResponses(pa.DataFrameModel):
+    file_number: Series[np.int32] = key("The satisfaction file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    response_date: Series[pd.Timestamp] = moment("The day of the answer.")
+    month: Series[pd.Timestamp] = moment("First day of its month.")
+    owner_id: Series[str] = text("The rep credited; null when the exports know neither "
+                                 "the deal nor the account.")
+    account_id: Series[str] = text("The account it is about.")
+    deal_id: Series[str] = text("The deal it is about.")
+    scale: Series[str] = text("The scale of the score.", nullable=False, isin=["1-5", "0-10"])
+    score: Series[float] = pa.Field(ge=0, le=10, description="The score.")
+    is_promoter: Series[bool] = flag("A 0-10 score of 9 or 10.")
+    is_detractor: Series[bool] = flag("A 0-10 score of 6 or below.")
+
+    class Config:
+        name = "int_satisfaction_responses"
+        description = "One row per survey answer."
+        unique = ["file_number", "record_number"]
         strict = True
 
 

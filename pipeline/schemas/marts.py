@@ -6,6 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.canonical import TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
     FORECAST_CATEGORIES,
@@ -23,6 +24,11 @@ from pipeline.schemas._fields import (
 )
 
 TOLERANCE = 0.005
+
+
+def nps(description: str) -> pa.Field:
+    """The net promoter score as a fraction between -1 and 1; null without 0-10 answers."""
+    return pa.Field(ge=-1, le=1, nullable=True, description=description)
 
 
 class DimUsers(pa.DataFrameModel):
@@ -208,6 +214,12 @@ class RptScopePerformance(PerformanceColumns):
     expected_won_amount: Series[float] = money("The target prorated to the days covered so "
                                                "far (pace).", nullable=True)
     pace_rate: Series[float] = ratio("won_amount / expected_won_amount.")
+    new_customers_count: Series[int] = count("Accounts first won in the period.")
+    satisfaction_responses_count: Series[int] = count("Survey answers in the period.")
+    satisfaction_average: Series[float] = pa.Field(
+        ge=0, le=10, nullable=True,
+        description="Average score; null without answers or when they mix scales.")
+    net_promoter_score: Series[float] = nps("Promoters less detractors, over 0-10 answers.")
 
     class Config:
         name = "rpt_scope_performance"
@@ -762,4 +774,82 @@ class RptCustomerChurnRisk(pa.DataFrameModel):
         name = "rpt_customer_churn_risk"
         description = "One row per scope and key customer with nothing done for too long."
         unique = ["scope_id", "account_id"]
+        strict = True
+
+
+class RptSatisfaction(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    owner_id: Series[str] = text("The rep credited; null on the scope's total row.")
+    owner_name: Series[str] = text("The rep's name.")
+    team: Series[str] = text("The rep's team.")
+    responses_count: Series[int] = count("Survey answers.")
+    scale: Series[str] = text("The answers' scale; null when they mix scales.",
+                              isin=["1-5", "0-10"])
+    satisfaction_average: Series[float] = pa.Field(
+        ge=0, le=10, nullable=True, description="Average score; null when scales mix.")
+    promoters_count: Series[int] = count("0-10 answers of 9 or 10.")
+    detractors_count: Series[int] = count("0-10 answers of 6 or below.")
+    net_promoter_score: Series[float] = nps("(promoters - detractors) / 0-10 answers.")
+
+    class Config:
+        name = "rpt_satisfaction"
+        description = "One row per scope, month and rep with answers, plus a total row."
+        unique = ["scope_id", "month", "owner_id"]
+        strict = True
+
+
+class RptTargetAttainment(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    period_kind: Series[str] = text("Which period.", nullable=False,
+                                    isin=["month_to_date", "quarter_to_date"])
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("The as-of date.")
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
+    holder_id: Series[str] = key("The rep's user_id or the team's name.")
+    holder_name: Series[str] = key("The rep's or the team's name.")
+    metric: Series[str] = text("The metric.", nullable=False, isin=list(TARGET_METRICS))
+    target: Series[float] = pa.Field(ge=0, description="The period's target.")
+    actual: Series[float] = pa.Field(ge=0, nullable=True,
+                                     description="What was done; null: no answers yet.")
+    attainment_rate: Series[float] = ratio("actual / target.")
+
+    class Config:
+        name = "rpt_target_attainment"
+        description = "One row per scope, period, rep or team and metric with a target."
+        unique = ["scope_id", "period_kind", "holder_kind", "holder_id", "metric"]
+        strict = True
+
+
+class RptMarketShare(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    region: Series[str] = key("The region, as org.csv and market.csv name it.")
+    period: Series[str] = key("The period as market.csv gives it.")
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("Last day of the period.")
+    market_size: Series[float] = money("The market's size in the period.")
+    won_amount: Series[float] = money("Won in the period by the scope's reps of the region.")
+    won_count: Series[int] = count("Deals won so.")
+    market_share: Series[float] = ratio("won_amount / market_size.")
+
+    class Config:
+        name = "rpt_market_share"
+        description = "One row per scope, region and period of market.csv."
+        unique = ["scope_id", "region", "period"]
+        strict = True
+
+
+class RptCostOfSales(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    cost_amount: Series[float] = money("What selling cost in the month.")
+    won_amount: Series[float] = money("Won in the month.")
+    won_count: Series[int] = count("Deals won in the month.")
+    cost_of_sales_ratio: Series[float] = ratio("cost_amount / won_amount.")
+    cost_per_won_deal: Series[float] = money("cost_amount / won_count.", nullable=True)
+
+    class Config:
+        name = "rpt_cost_of_sales"
+        description = "One row per scope and month with costs."
+        unique = ["scope_id", "month"]
         strict = True

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import FORECAST_CATEGORIES, STATUSES, key, moment, money, order, text
 
 
@@ -220,6 +222,71 @@ class StgOpsFxRates(pa.DataFrameModel):
         strict = True
 
 
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"
+
+
+class StgOpsSatisfaction(pa.DataFrameModel):
+    file_number: Series[np.int32] = key("The satisfaction file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    account_id: Series[str] = text("The account it is about.")
+    deal_id: Series[str] = text("The deal it is about.")
+    scale: Series[str] = text("The scale of the score.", nullable=False,
+                              isin=list(SATISFACTION_SCALES))
+    comment: Series[str] = text("What the customer wrote.")
+    score: Series[float] = pa.Field(ge=0, le=10, description="The score on its scale.")
+    scale_low: Series[np.int32] = pa.Field(isin=[0, 1], description="The scale's lowest score.")
+    scale_high: Series[np.int32] = pa.Field(isin=[5, 10], description="The scale's highest score.")
+    response_date: Series[pd.Timestamp] = moment("The day of the answer.")
+
+    class Config:
+        name = "stg_ops__satisfaction"
+        description = "One row per survey answer."
+        unique = ["file_number", "record_number"]
+        strict = True
+
+    @pa.dataframe_check
+    def scores_are_on_their_scale(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["score"].between(df["scale_low"], df["scale_high"])
+
+    @pa.dataframe_check
+    def about_an_account_or_a_deal(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["account_id"].notna() | df["deal_id"].notna()
+
+
+class StgOpsCosts(pa.DataFrameModel):
+    file_number: Series[np.int32] = key("The costs file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    team: Series[str] = text("The team it was spent for; null for a channel's or all.")
+    channel: Series[str] = text("The channel it was spent for, as costs.csv names it.")
+    category: Series[str] = text("What it was spent on.", nullable=False)
+    period: Series[str] = text("The period as given.", nullable=False, str_matches=PERIOD)
+    amount: Series[float] = money("The amount, in the reporting currency.")
+    period_months: Series[np.int32] = pa.Field(isin=[1, 3], description="Months in the period.")
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+
+    class Config:
+        name = "stg_ops__costs"
+        description = "One row per cost line."
+        unique = ["file_number", "record_number"]
+        strict = True
+
+
+class StgOpsMarket(pa.DataFrameModel):
+    file_number: Series[np.int32] = key("The market file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    region: Series[str] = key("The region, as org.csv names regions.")
+    period: Series[str] = text("The period as given.", nullable=False, str_matches=PERIOD)
+    market_size: Series[float] = money("The market's size in the period.")
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("Last day of the period.")
+
+    class Config:
+        name = "stg_ops__market"
+        description = "One row per region per period."
+        unique = ["region", "period"]
+        strict = True
+
+
 class HistoryGrain(pa.DataFrameModel):
     as_of_date: Series[pd.Timestamp] = moment("The date of the run that recorded it.")
 
@@ -261,21 +328,31 @@ class StgHistoryOrg(HistoryGrain):
 
 
 class StgOpsTargets(pa.DataFrameModel):
-    user_id: Series[str] = key("Whose target it is.")
+    user_id: Series[str] = text("The rep whose target it is; null for a team's.")
+    file_number: Series[np.int32] = key("The targets file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    team: Series[str] = text("The team whose target it is; null for a rep's.")
+    holder_id: Series[str] = key("The rep's user_id or the team's name.")
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
     metric: Series[str] = text("The metric the target is for.", nullable=False,
-                               isin=["won_amount"])
-    target: Series[float] = money("Target value for the month.")
-    period_month: Series[pd.Timestamp] = moment("First day of the target's month.")
+                               isin=list(TARGET_METRICS))
+    period: Series[str] = text("The period as given: 2026-03 or 2026-Q1.", nullable=False,
+                               str_matches=r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+    period_kind: Series[str] = text("month or quarter.", nullable=False,
+                                    isin=["month", "quarter"])
+    target: Series[float] = money("The target for the whole period.")
+    period_months: Series[np.int32] = pa.Field(isin=[1, 3], description="Months in the period.")
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
 
     class Config:
         name = "stg_ops__targets"
-        description = "One row per person per month per metric."
-        unique = ["user_id", "period_month", "metric"]
+        description = "One row per target as targets.csv gives it."
+        unique = ["holder_kind", "holder_id", "period", "metric"]
         strict = True
 
     @pa.dataframe_check
-    def periods_are_first_of_month(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["period_month"].dt.day == 1
+    def periods_start_on_the_first(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["period_start"].dt.day == 1
 
 
 RULE_KINDS = ["stale_deal", "overdue_close_date", "missing_fields", "repeated_push",

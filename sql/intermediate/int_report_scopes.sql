@@ -24,7 +24,9 @@ activities as (
 
 targets as (
 
-    select * from stg_ops__targets
+    select * from int_targets_monthly
+
+    where holder_kind = 'rep'
 
 ),
 

@@ -22,3 +22,24 @@ create or replace macro slip_rate(pushed_deals, open_deals) as
 
 create or replace macro retention_rate(retained, previously_active) as
     retained / nullif(previously_active, 0);
+
+-- aggregates over survey answers: the average score when the answers share one scale, and
+-- the net promoter score over the 0-10 answers, as a fraction between -1 and 1
+create or replace macro satisfaction_average(score, scale) as
+    case when count(distinct scale) = 1 then avg(score) end;
+
+create or replace macro net_promoter_score(is_promoter, is_detractor, scale) as
+    (count(*) filter (where is_promoter) - count(*) filter (where is_detractor))
+    / nullif(count(*) filter (where scale = '0-10'), 0);
+
+create or replace macro cost_of_sales_ratio(cost_amount, won_amount) as
+    cost_amount / nullif(won_amount, 0);
+
+create or replace macro cost_per_won_deal(cost_amount, won_count) as
+    (cost_amount / nullif(won_count, 0))::decimal(18, 2);
+
+create or replace macro return_on_cost(won_amount, cost_amount) as
+    won_amount / nullif(cost_amount, 0);
+
+create or replace macro market_share(won_amount, market_size) as
+    won_amount / nullif(market_size, 0);

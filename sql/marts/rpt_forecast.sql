@@ -12,9 +12,11 @@ deals as (
 
 targets_by_month as (
 
-    select * from stg_ops__targets
+    select * from int_targets_monthly
 
-    where metric = 'won_amount'
+    where
+        metric = 'won_amount'
+        and holder_kind = 'rep'
 
 ),
 

@@ -16,9 +16,23 @@ activities as (
 
 ),
 
+first_wins as (
+
+    select * from int_account_first_wins
+
+),
+
+responses as (
+
+    select * from int_satisfaction_responses
+
+),
+
 targets as (
 
-    select * from stg_ops__targets
+    select * from int_targets_monthly
+
+    where holder_kind = 'rep'
 
 ),
 
@@ -45,7 +59,8 @@ users as (
 
 ),
 
--- each fact on its day: closed deals by Closing Date, activities by their date, and each
+-- each fact on its day: closed deals by Closing Date, activities by their date, new
+-- customers by the Closing Date of their first win, survey answers by their date, and each
 -- month's target on the first of the month
 facts as (
 
@@ -58,6 +73,11 @@ facts as (
         case when status = 'lost' then amount else 0 end as lost_amount,
         case when status = 'won' then cycle_days end as won_cycle_days,
         0 as activities_count,
+        0 as new_customers_count,
+        null::double as score,
+        null::varchar as scale,
+        null::boolean as is_promoter,
+        null::boolean as is_detractor,
         null::decimal(18, 2) as target_won_amount
 
     from closed
@@ -73,11 +93,58 @@ facts as (
         0,
         null,
         1,
+        0,
+        null,
+        null,
+        null,
+        null,
         null
 
     from activities
 
     where activity_date <= getvariable('as_of_date')
+
+    union all
+
+    select
+        owner_id,
+        close_date,
+        0,
+        0,
+        0,
+        0,
+        null,
+        0,
+        1,
+        null,
+        null,
+        null,
+        null,
+        null
+
+    from first_wins
+
+    union all
+
+    select
+        owner_id,
+        response_date,
+        0,
+        0,
+        0,
+        0,
+        null,
+        0,
+        0,
+        score,
+        scale,
+        is_promoter,
+        is_detractor,
+        null
+
+    from responses
+
+    where response_date <= getvariable('as_of_date')
 
     union all
 
@@ -90,6 +157,11 @@ facts as (
         0,
         null,
         0,
+        0,
+        null,
+        null,
+        null,
+        null,
         target
 
     from targets
@@ -146,7 +218,12 @@ scoped as (
         median(period_facts.won_cycle_days) as median_cycle_days,
         sum(period_facts.target_won_amount) as target_won_amount,
         sum(period_facts.expected_won_amount) as expected_won_amount,
-        sum(period_facts.activities_count) as activities_count
+        sum(period_facts.activities_count) as activities_count,
+        sum(period_facts.new_customers_count) as new_customers_count,
+        count(period_facts.score) as satisfaction_responses_count,
+        satisfaction_average(period_facts.score, period_facts.scale) as satisfaction_average,
+        net_promoter_score(period_facts.is_promoter, period_facts.is_detractor, period_facts.scale)
+            as net_promoter_score
 
     from period_facts
 
@@ -186,7 +263,11 @@ final as (
         attainment_rate(
             scoped.won_amount, scoped.expected_won_amount::decimal(18, 2)
         ) as pace_rate,
-        scoped.activities_count::bigint as activities_count
+        scoped.activities_count::bigint as activities_count,
+        scoped.new_customers_count::bigint as new_customers_count,
+        scoped.satisfaction_responses_count::bigint as satisfaction_responses_count,
+        scoped.satisfaction_average,
+        scoped.net_promoter_score
 
     from scoped
 

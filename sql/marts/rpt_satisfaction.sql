@@ -1,0 +1,96 @@
+-- rpt_satisfaction: one row per report scope per month with survey answers per rep in the
+-- scope, plus a total row (owner_id null) per scope and month: answers, the average score
+-- and the net promoter score (README "Metrics"). Answers no rep can be credited with count
+-- in the company's totals.
+
+with
+
+responses as (
+
+    select * from int_satisfaction_responses
+
+    where response_date <= getvariable('as_of_date')
+
+),
+
+scopes as (
+
+    select * from int_report_scopes
+
+),
+
+users as (
+
+    select * from dim_users
+
+),
+
+scoped as (
+
+    select
+        scopes.scope_id,
+        responses.*
+
+    from responses
+
+    inner join scopes
+        on responses.owner_id = scopes.member_id
+
+    union all
+
+    select
+        'company' as scope_id,
+        responses.*
+
+    from responses
+
+    where responses.owner_id is null
+
+),
+
+grouped as (
+
+    select
+        scope_id,
+        month,
+        owner_id,
+        count(*) as responses_count,
+        min(scale) as scale,
+        count(distinct scale) as scales_count,
+        satisfaction_average(score, scale) as satisfaction_average,
+        count(*) filter (where is_promoter) as promoters_count,
+        count(*) filter (where is_detractor) as detractors_count,
+        net_promoter_score(is_promoter, is_detractor, scale) as net_promoter_score
+
+    from scoped
+
+    group by grouping sets ((scope_id, month, owner_id), (scope_id, month))
+
+    -- answers credited to no rep count only in the total
+    having grouping(owner_id) = 1 or owner_id is not null
+
+),
+
+final as (
+
+    select
+        grouped.scope_id,
+        grouped.month,
+        grouped.owner_id,
+        users.name as owner_name,
+        users.team,
+        grouped.responses_count,
+        case when grouped.scales_count = 1 then grouped.scale end as scale,
+        grouped.satisfaction_average,
+        grouped.promoters_count,
+        grouped.detractors_count,
+        grouped.net_promoter_score
+
+    from grouped
+
+    left join users
+        on grouped.owner_id = users.user_id
+
+)
+
+select * from final
