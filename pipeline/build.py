@@ -85,6 +85,8 @@ def set_run_variables(con: duckdb.DuckDBPyConnection, config: Config) -> None:
                 {"tiers": list(config.churn_risk_tiers)})
     con.execute("set variable churn_risk_days = $days::integer",
                 {"days": config.churn_risk_days})
+    con.execute("set variable satisfaction_scale = $scale::varchar",
+                {"scale": config.satisfaction_scale})
 
 
 def build_models(con: duckdb.DuckDBPyConnection, config: Config,
@@ -143,7 +145,8 @@ def _build_id(con, models: list[Model], config: Config) -> str:
     digest.update(f"{config.as_of}|{config.funnel_window_months}|"
                   f"{config.fiscal_year_start_month}|{config.currency}|"
                   f"{config.tier_a_share}|{config.tier_b_share}|"
-                  f"{sorted(config.churn_risk_tiers)}|{config.churn_risk_days}".encode())
+                  f"{sorted(config.churn_risk_tiers)}|{config.churn_risk_days}|"
+                  f"{config.satisfaction_scale}".encode())
     for (sha256,) in con.execute("select sha256 from raw_history_files "
                                  "order by kind, file_name").fetchall():
         digest.update(sha256.encode())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline.canonical import SATISFACTION_SCALES
 from pipeline.errors import ConfigError
 from pipeline.paths import (
     DEFAULT_CONFIG,
@@ -42,6 +43,7 @@ class Config:
     tier_b_share: float = 0.95
     churn_risk_tiers: tuple[str, ...] = ("A",)
     churn_risk_days: int = 60
+    satisfaction_scale: str = "0-10"
     stale_after_days: int = 3
     stale_action: str = "warn"
     mail_attempts: int = 4
@@ -94,7 +96,7 @@ FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_
              "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
              "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
-             "tier_b_share", "churn_risk_tiers", "churn_risk_days"}
+             "tier_b_share", "churn_risk_tiers", "churn_risk_days", "satisfaction_scale"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -148,6 +150,8 @@ def _checked(config: Config) -> Config:
     if not 0 < float(config.tier_a_share) < float(config.tier_b_share) < 1:
         raise ConfigError("tier_a_share and tier_b_share are fractions of the won amount, "
                           "0 < tier_a_share < tier_b_share < 1 (0.8 and 0.95: ABC)")
+    if config.satisfaction_scale not in SATISFACTION_SCALES:
+        raise ConfigError(f"satisfaction_scale is one of {', '.join(SATISFACTION_SCALES)}")
     if config.stale_action not in ("warn", "fail"):
         raise ConfigError("stale_action must be warn or fail")
     if float(config.mail_backoff_seconds) < 0:

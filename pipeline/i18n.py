@@ -61,6 +61,13 @@ class Locale:
         return format_decimal(float(value) * 100, format="+#,##0.0;-#,##0.0",
                               locale=_babel(self.language)) + " pp"
 
+    def nps(self, value) -> str:
+        """A net promoter score, a fraction from -1 to 1, on its usual scale of -100 to 100."""
+        if _missing(value):
+            return EMPTY
+        return format_decimal(round(float(value) * 100), format="+#,##0;-#,##0",
+                              locale=_babel(self.language))
+
     def number(self, value, digits: int = 0) -> str:
         if _missing(value):
             return EMPTY

@@ -146,7 +146,8 @@ class Parser:
         """A month, as '2026-03', or a fiscal quarter, as '2026-Q1'."""
         month = self._times(replace(f, type="month"), raw)
         is_quarter = f"regexp_full_match(upper({raw}), {self.bind(QUARTER)})"
-        value = f"case when {is_quarter} then upper({raw}) else strftime({month.value}, '%Y-%m') end"
+        value = (f"case when {is_quarter} then upper({raw}) "
+                 f"else strftime({month.value}, '%Y-%m') end")
         rules = [(f"not {is_quarter} and ({condition})",
                   f"{reason}, or a quarter as YYYY-Qn" if index == 0 else reason)
                  for index, (condition, reason) in enumerate(month.rules)]

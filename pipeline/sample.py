@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 
+from pipeline import sample_ops
+
 SEED = 20261120
 AS_OF = date(2026, 11, 20)
 EXPORTED_AT = datetime.combine(AS_OF, time(20, 0))
@@ -604,8 +606,10 @@ def generate(out: Path, as_of: date = AS_OF) -> None:
     write_csv(out / f"Meetings_{stamp}.csv", MEETING_HEADER, until(meetings, "From"))
     write_csv(out / "org.csv", ["user_id", "name", "email", "manager_id", "team", "region"],
               org_rows(people), quote_all=False)
-    write_csv(out / "targets.csv", ["period", "user_id", "metric", "target"],
-              target_rows(rng, people), quote_all=False)
+    targets = target_rows(rng, people)
+    targets += sample_ops.write(out, people, deals, WON, as_of, write_csv)
+    write_csv(out / "targets.csv", ["period", "user_id", "team", "metric", "target"],
+              targets, quote_all=False)
 
 
 def generate_series(out: Path, days: int) -> list[Path]:

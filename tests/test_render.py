@@ -16,12 +16,18 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipeline.config import Config
+from pipeline.config import Config, load_config
 from pipeline.contexts import REPORTS
 from pipeline.i18n import Locale
+from pipeline.paths import SAMPLE_DIR
 from pipeline.pdf import ProjectFilesOnly
 from pipeline.render import render_reports
+from pipeline.run import run
+from pipeline.sample import AS_OF
 from pipeline.validate import validate_marts
+
+OPTIONAL_FILES = ("satisfaction.csv", "costs.csv", "market.csv")
+OPTIONAL_HEADINGS = ("satisfaction_heading", "costs_heading", "market_heading")
 
 
 @cache
@@ -77,15 +83,18 @@ def test_the_numbers_in_the_performance_pdf_are_the_marts(sample):
     rows = con.execute(
         "select scope_id, period_kind, owner_name, team, won_amount, target_won_amount, "
         "attainment_rate, pace_rate, won_count, win_rate, avg_won_amount, "
-        "median_cycle_days, activities_count, owner_id from rpt_scope_performance "
+        "median_cycle_days, activities_count, new_customers_count, satisfaction_average, "
+        "owner_id from rpt_scope_performance "
         "where period_kind in ('month_to_date', 'quarter_to_date')").fetchall()
     for scope, _, name, team, *numbers, owner in rows:
         text = pdf_text(config.reports_dir / config.as_of.isoformat() / scope
                         / "performance.pdf")
-        won, target, attainment, pace, count, win_rate, average, cycle, activities = numbers
+        (won, target, attainment, pace, count, win_rate, average, cycle, activities,
+         new_customers, satisfaction) = numbers
         cells = [locale.money(won), locale.money(target), locale.percent(attainment),
                  locale.percent(pace), locale.number(count), locale.percent(win_rate),
-                 locale.money(average), locale.number(cycle), locale.number(activities)]
+                 locale.money(average), locale.number(cycle), locale.number(activities),
+                 locale.number(new_customers), locale.number(satisfaction, 1)]
         if owner is None:
             line = " ".join([locale.text("total"), *cells])
             assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
@@ -110,6 +119,83 @@ def test_the_customers_in_the_performance_pdf_are_the_marts(sample):
                          locale.percent(retention)])
         assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
     assert len({r[0] for r in rows}) == len(folders) and len(rows) > 30
+
+
+def kpi_lines(con, locale: Locale) -> dict[str, list[tuple[str, str]]]:
+    """(scope, line) the performance PDFs must hold for the targets, satisfaction, cost and
+    market sections, formatted from the marts."""
+
+    def value(metric: str, amount) -> str:
+        if metric == "won_amount":
+            return locale.money(amount)
+        if metric == "satisfaction" or (amount is not None and amount != round(amount)):
+            return locale.number(amount, 1)
+        return locale.number(amount)
+
+    team = locale.text("team")
+    targets = [(scope, " ".join([name + (f" ({team})" if kind == "team" else ""),
+                                 locale.text(f"metric_{metric}"), value(metric, target),
+                                 value(metric, actual), locale.percent(rate)]))
+               for scope, kind, name, metric, target, actual, rate in con.execute(
+        "select scope_id, holder_kind, holder_name, metric, target, actual, attainment_rate "
+        "from rpt_target_attainment where period_kind = 'quarter_to_date'").fetchall()]
+    satisfaction = [(scope, " ".join(filter(None, [
+        locale.month(month), scale, locale.number(answers), locale.number(average, 1),
+        *([locale.number(promoters), locale.number(detractors)] if scale == "0-10" else []),
+        locale.nps(nps)])))
+        for scope, month, scale, answers, average, promoters, detractors, nps in con.execute(
+            "select scope_id, month, scale, responses_count, satisfaction_average, "
+            "promoters_count, detractors_count, net_promoter_score from rpt_satisfaction "
+            "where owner_id is null qualify dense_rank() over "
+            "(partition by scope_id order by month desc) <= 6").fetchall()]
+    costs = [(scope, " ".join([locale.month(month), locale.money(cost), locale.money(won),
+                               locale.number(count), locale.percent(ratio),
+                               locale.money(per_deal)]))
+             for scope, month, cost, won, count, ratio, per_deal in con.execute(
+        "select scope_id, month, cost_amount, won_amount, won_count, cost_of_sales_ratio, "
+        "cost_per_won_deal from rpt_cost_of_sales qualify row_number() over "
+        "(partition by scope_id order by month desc) <= 6").fetchall()]
+    market = [(scope, " ".join([period, region, locale.money(size), locale.money(won),
+                                locale.percent(share)]))
+              for scope, period, region, size, won, share in con.execute(
+        "select scope_id, period, region, market_size, won_amount, market_share "
+        "from rpt_market_share qualify dense_rank() over "
+        "(partition by scope_id order by period_start desc) <= 4").fetchall()]
+    return {"targets": targets, "satisfaction": satisfaction, "costs": costs,
+            "market": market}
+
+
+def test_targets_satisfaction_costs_and_market_in_the_performance_pdf_are_the_marts(sample):
+    config, con = sample
+    locale = Locale(config.language, config.currency)
+    folder = config.reports_dir / config.as_of.isoformat()
+    for section, lines in kpi_lines(con, locale).items():
+        assert len(lines) >= 8, section
+        for scope, line in lines:
+            text = pdf_text(folder / scope / "performance.pdf")
+            assert line in text.splitlines(), f"{section}, {scope}: {line!r} not in the PDF"
+    assert {scope for scope, _ in kpi_lines(con, locale)["costs"]} == set(scope_folders(con))
+
+
+def test_the_optional_sections_are_left_out_without_their_files(tmp_path, sample):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_DIR, inbox)
+    for name in OPTIONAL_FILES:
+        (inbox / name).unlink()
+    config = load_config(inbox=inbox, out=tmp_path / "out", as_of=AS_OF, settle_seconds=0)
+    run(config)
+    locale = Locale(config.language, config.currency)
+    headings = {locale.text(key) for key in OPTIONAL_HEADINGS}
+    for root, present in ((sample[0].reports_dir, True), (config.reports_dir, False)):
+        folder = root / AS_OF.isoformat() / "company"
+        text = pdf_text(folder / "performance.pdf")
+        html = (folder / "performance.html").read_text(encoding="utf-8")
+        assert {h for h in headings if h in text} == (headings if present else set()), root
+        assert {h for h in headings if h in html} == (headings if present else set()), root
+        column = f'<th class="n">{locale.text("satisfaction_short")}</th>'
+        assert (column in html) == present, "the scorecard's satisfaction column"
+    # the rest of the report is still there
+    assert locale.text("customers_heading") in text
 
 
 def test_the_numbers_in_the_funnel_pdf_are_the_marts(sample):

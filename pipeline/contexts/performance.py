@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipeline import charts
 from pipeline.contexts.common import Scope, of_scope, one, records, sentence, vector
+from pipeline.contexts.kpis import kpi_context
 from pipeline.i18n import Locale
 
 WATERFALL_WINDOW = "waterfall_week"
@@ -51,6 +52,7 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     context |= waterfall_section(marts, scope, locale, context["charts"])
     context |= forecast_section(marts, scope, locale, context["charts"])
     context |= customers_section(marts, scope)
+    context["kpis"] = kpi_context(marts, scope)
     context["summary"] = performance_summary(context, quarter, locale)
     return context
 

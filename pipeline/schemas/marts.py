@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.canonical import TARGET_METRICS
+from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
     FORECAST_CATEGORIES,
@@ -218,7 +218,7 @@ class RptScopePerformance(PerformanceColumns):
     satisfaction_responses_count: Series[int] = count("Survey answers in the period.")
     satisfaction_average: Series[float] = pa.Field(
         ge=0, le=10, nullable=True,
-        description="Average score; null without answers or when they mix scales.")
+        description="Average score of the answers on satisfaction_scale; null without any.")
     net_promoter_score: Series[float] = nps("Promoters less detractors, over 0-10 answers.")
 
     class Config:
@@ -780,22 +780,22 @@ class RptCustomerChurnRisk(pa.DataFrameModel):
 class RptSatisfaction(pa.DataFrameModel):
     scope_id: Series[str] = key("company, or a manager's user_id.")
     month: Series[pd.Timestamp] = moment("First day of the month.")
+    scale: Series[str] = text("The answers' scale.", nullable=False,
+                              isin=list(SATISFACTION_SCALES))
     owner_id: Series[str] = text("The rep credited; null on the scope's total row.")
     owner_name: Series[str] = text("The rep's name.")
     team: Series[str] = text("The rep's team.")
     responses_count: Series[int] = count("Survey answers.")
-    scale: Series[str] = text("The answers' scale; null when they mix scales.",
-                              isin=["1-5", "0-10"])
-    satisfaction_average: Series[float] = pa.Field(
-        ge=0, le=10, nullable=True, description="Average score; null when scales mix.")
+    satisfaction_average: Series[float] = pa.Field(ge=0, le=10,
+                                                   description="Average score.")
     promoters_count: Series[int] = count("0-10 answers of 9 or 10.")
     detractors_count: Series[int] = count("0-10 answers of 6 or below.")
     net_promoter_score: Series[float] = nps("(promoters - detractors) / 0-10 answers.")
 
     class Config:
         name = "rpt_satisfaction"
-        description = "One row per scope, month and rep with answers, plus a total row."
-        unique = ["scope_id", "month", "owner_id"]
+        description = "One row per scope, month, scale and rep with answers, plus totals."
+        unique = ["scope_id", "month", "scale", "owner_id"]
         strict = True
 
 

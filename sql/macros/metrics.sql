@@ -23,10 +23,11 @@ create or replace macro slip_rate(pushed_deals, open_deals) as
 create or replace macro retention_rate(retained, previously_active) as
     retained / nullif(previously_active, 0);
 
--- aggregates over survey answers: the average score when the answers share one scale, and
--- the net promoter score over the 0-10 answers, as a fraction between -1 and 1
+-- aggregates over survey answers: the average score of the answers on the scale the
+-- scorecard uses (satisfaction_scale), and the net promoter score over the 0-10 answers, as
+-- a fraction between -1 and 1
 create or replace macro satisfaction_average(score, scale) as
-    case when count(distinct scale) = 1 then avg(score) end;
+    avg(score) filter (where scale = getvariable('satisfaction_scale'));
 
 create or replace macro net_promoter_score(is_promoter, is_detractor, scale) as
     (count(*) filter (where is_promoter) - count(*) filter (where is_detractor))

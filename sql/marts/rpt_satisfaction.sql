@@ -1,7 +1,7 @@
--- rpt_satisfaction: one row per report scope per month with survey answers per rep in the
--- scope, plus a total row (owner_id null) per scope and month: answers, the average score
--- and the net promoter score (README "Metrics"). Answers no rep can be credited with count
--- in the company's totals.
+-- rpt_satisfaction: one row per report scope, month and scale with survey answers, per rep
+-- in the scope, plus a total row (owner_id null): answers, the average score and, on the
+-- 0-10 scale, the net promoter score (README "Metrics"). Answers no rep can be credited with
+-- count in the company's totals.
 
 with
 
@@ -53,18 +53,17 @@ grouped as (
     select
         scope_id,
         month,
+        scale,
         owner_id,
         count(*) as responses_count,
-        min(scale) as scale,
-        count(distinct scale) as scales_count,
-        satisfaction_average(score, scale) as satisfaction_average,
+        avg(score) as satisfaction_average,
         count(*) filter (where is_promoter) as promoters_count,
         count(*) filter (where is_detractor) as detractors_count,
         net_promoter_score(is_promoter, is_detractor, scale) as net_promoter_score
 
     from scoped
 
-    group by grouping sets ((scope_id, month, owner_id), (scope_id, month))
+    group by grouping sets ((scope_id, month, scale, owner_id), (scope_id, month, scale))
 
     -- answers credited to no rep count only in the total
     having grouping(owner_id) = 1 or owner_id is not null
@@ -76,11 +75,11 @@ final as (
     select
         grouped.scope_id,
         grouped.month,
+        grouped.scale,
         grouped.owner_id,
         users.name as owner_name,
         users.team,
         grouped.responses_count,
-        case when grouped.scales_count = 1 then grouped.scale end as scale,
         grouped.satisfaction_average,
         grouped.promoters_count,
         grouped.detractors_count,

@@ -114,24 +114,26 @@ def test_net_promoter_score_from_0_to_10_answers(crm):
     crm.answer("2026-03-04", 4, scale="1-5", deal="d2")  # r2's deal, another scale
     crm.answer("2026-03-05", 5, deal="elsewhere")  # nobody's: the company total only
     crm.build(as_of="2026-03-31")
-    rows = {(r["scope_id"], r["owner_id"]): r for r in crm.rows(
+    rows = {(r["scope_id"], r["scale"], r["owner_id"]): r for r in crm.rows(
         "select * from rpt_satisfaction where month = '2026-03-01'")}
-    r1 = rows[("lead", "r1")]
+    r1 = rows[("lead", "0-10", "r1")]
     # (2 promoters - 2 detractors) / 5 = 0; average 33 / 5
     assert (r1["responses_count"], r1["satisfaction_average"], r1["promoters_count"],
-            r1["detractors_count"], r1["net_promoter_score"], r1["scale"]) == (
-        5, pytest.approx(6.6), 2, 2, 0.0, "0-10")
-    r2 = rows[("lead", "r2")]
-    # two scales: no average; NPS over the one 0-10 answer, a passive
-    assert (r2["responses_count"], r2["satisfaction_average"], r2["net_promoter_score"],
-            r2["scale"]) == (2, None, 0.0, None)
-    lead, company = rows[("lead", None)], rows[("company", None)]
-    assert (lead["responses_count"], lead["net_promoter_score"]) == (7, 0.0)
+            r1["detractors_count"], r1["net_promoter_score"]) == (5, pytest.approx(6.6), 2, 2,
+                                                                   0.0)
+    assert (rows[("lead", "0-10", "r2")]["net_promoter_score"],
+            rows[("lead", "1-5", "r2")]["satisfaction_average"],
+            rows[("lead", "1-5", "r2")]["net_promoter_score"]) == (0.0, 4, None)
+    lead, company = rows[("lead", "0-10", None)], rows[("company", "0-10", None)]
+    assert (lead["responses_count"], lead["net_promoter_score"]) == (6, 0.0)
     # the company adds the detractor no rep is credited with: (2 - 3) / 7
     assert (company["responses_count"], company["net_promoter_score"]) == (
-        8, pytest.approx(-1 / 7))
-    assert ("company", "elsewhere") not in rows and len(
-        [k for k in rows if k[0] == "company"]) == 3
+        7, pytest.approx(-1 / 7))
+    assert sorted(k[2] or "" for k in rows if k[0] == "company") == ["", "", "r1", "r2", "r2"]
+    # the scorecard's average is over the 0-10 answers (satisfaction_scale)
+    r2 = crm.row("select * from rpt_scope_performance where scope_id = 'lead' "
+                 "and period_kind = 'month_to_date' and owner_id = 'r2'")
+    assert (r2["satisfaction_responses_count"], r2["satisfaction_average"]) == (2, 7)
 
 
 def test_nps_counts_only_promoters_and_detractors_at_their_thresholds(crm):
@@ -142,6 +144,7 @@ def test_nps_counts_only_promoters_and_detractors_at_their_thresholds(crm):
     crm.build(as_of="2026-03-31")
     total = crm.row("select * from rpt_satisfaction where scope_id = 'lead' "
                     "and owner_id is null")
+    assert total["satisfaction_average"] == pytest.approx(40 / 5)
     assert total["net_promoter_score"] == pytest.approx((3 - 1) / 5)
 
 
@@ -152,13 +155,13 @@ def test_the_scorecard_shows_new_customers_and_satisfaction_per_rep(crm):
     won(crm, "d3", 100, "2026-03-04", owner="r2", account="second")
     won(crm, "d0", 100, "2025-12-01", owner="r2", account="old")
     won(crm, "d4", 100, "2026-03-05", owner="r2", account="old")
-    crm.answer("2026-03-06", 4, scale="1-5", deal="d1")
-    crm.answer("2026-03-07", 5, scale="1-5", deal="d1")
+    crm.answer("2026-03-06", 4, deal="d1")
+    crm.answer("2026-03-07", 9, deal="d1")
     crm.build(as_of="2026-03-31")
     rows = {r["owner_id"]: r for r in crm.rows(
         "select * from rpt_scope_performance where scope_id = 'lead' "
         "and period_kind = 'month_to_date'")}
     assert {k: rows[k]["new_customers_count"] for k in rows} == {"r1": 1, "r2": 1, None: 2}
     assert (rows["r1"]["satisfaction_responses_count"], rows["r1"]["satisfaction_average"],
-            rows["r1"]["net_promoter_score"]) == (2, 4.5, None)
+            rows["r1"]["net_promoter_score"]) == (2, 6.5, 0.0)
     assert rows["r2"]["satisfaction_responses_count"] == 0

@@ -1,0 +1,63 @@
+"""The performance report's sections on targets beyond the won amount, customer satisfaction,
+the cost of selling and market share. A section whose mart is empty for the whole company
+(its optional file is absent) is left out of the report; one with rows elsewhere but none
+in this scope says so."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.contexts.common import Scope, of_scope, records
+
+METRIC_ORDER = ["won_amount", "won_count", "new_customers", "activities", "satisfaction"]
+RECENT_MONTHS = 6
+RECENT_PERIODS = 4
+
+
+def kpi_sections(marts: dict) -> dict:
+    """Which optional sections the report has: those whose mart has any row."""
+    return {name: len(marts[mart]) > 0 for name, mart in (
+        ("targets", "rpt_target_attainment"), ("satisfaction", "rpt_satisfaction"),
+        ("costs", "rpt_cost_of_sales"), ("market", "rpt_market_share"))}
+
+
+def kpi_context(marts: dict, scope: Scope) -> dict:
+    present = kpi_sections(marts)
+    return {
+        "sections": present,
+        "targets": targets_section(marts, scope) if present["targets"] else None,
+        "satisfaction": satisfaction_section(marts, scope) if present["satisfaction"] else None,
+        "costs": recent(of_scope(marts["rpt_cost_of_sales"], scope), "month", RECENT_MONTHS)
+        if present["costs"] else None,
+        "market": market_section(marts, scope) if present["market"] else None,
+    }
+
+
+def recent(frame: pd.DataFrame, by: str, count: int) -> list[dict]:
+    return records(frame.sort_values(by).tail(count))
+
+
+def targets_section(marts: dict, scope: Scope) -> list[dict]:
+    """Quarter to date: each team's targets, then each rep's, metric by metric."""
+    mine = of_scope(marts["rpt_target_attainment"], scope)
+    mine = mine[mine["period_kind"] == "quarter_to_date"].assign(
+        metric_order=lambda f: f["metric"].map(METRIC_ORDER.index),
+        kind_order=lambda f: (f["holder_kind"] == "rep").astype(int))
+    return records(mine.sort_values(["kind_order", "holder_name", "holder_id",
+                                     "metric_order"]))
+
+
+def satisfaction_section(marts: dict, scope: Scope) -> dict:
+    """The scope's answers over the last months, one line per month and scale."""
+    mine = of_scope(marts["rpt_satisfaction"], scope)
+    totals = mine[mine["owner_id"].isna()]
+    months = sorted(totals["month"].unique())[-RECENT_MONTHS:]
+    shown = totals[totals["month"].isin(months)].sort_values(["month", "scale"])
+    return {"months": records(shown)}
+
+
+def market_section(marts: dict, scope: Scope) -> list[dict]:
+    mine = of_scope(marts["rpt_market_share"], scope)
+    starts = sorted(mine["period_start"].unique())[-RECENT_PERIODS:]
+    return records(mine[mine["period_start"].isin(starts)].sort_values(
+        ["period_start", "region"]))
