@@ -16,6 +16,7 @@ from pipeline.build import build_models
 from pipeline.canonical import ENTITIES
 from pipeline.config import Config
 from pipeline.history import load_history
+from pipeline.incentives import load_incentives
 from pipeline.ingest import _create_raw_tables
 from pipeline.mapping import load_sources
 from pipeline.paths import DEFAULT_RULES, SOURCES_DIR
@@ -38,6 +39,7 @@ class Crm:
         _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
         load_history(self.con, Config(out=Path("/nonexistent-history")))
         load_rules(self.con, DEFAULT_RULES)
+        load_incentives(self.con, None, set())
         self._records = count(1)
         self._ids = count(1)
 
@@ -143,6 +145,15 @@ class Crm:
         path = folder / "rules.yaml"
         path.write_text(text, encoding="utf-8")
         load_rules(self.con, path)
+        return self
+
+    def incentives(self, text: str, folder: Path) -> Crm:
+        """A commission plan file (YAML), checked against the discipline rules loaded."""
+        path = folder / "incentives.yaml"
+        path.write_text(text, encoding="utf-8")
+        rule_ids = {r[0] for r in self.con.execute("select rule_id from raw_config__rules")
+                    .fetchall()}
+        load_incentives(self.con, path, rule_ids)
         return self
 
     def target(self, user_id: str, period: str, amount: float) -> Crm:
