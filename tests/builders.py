@@ -111,6 +111,17 @@ class Crm:
             {"as_of": as_of, "user": user_id, "manager": manager, "team": team})
         return self
 
+    def recorded_violation(self, as_of: str, rule_id: str, record_id: str, *, owner: str,
+                           first_seen: str, record_type: str = "deal") -> Crm:
+        """An open violation an earlier run recorded (out/history/violations/)."""
+        self.con.execute(
+            "insert into raw_history__violations by name select $as_of::date as as_of_date, "
+            "$rule as rule_id, $type as record_type, $record as record_id, $owner as owner_id, "
+            "'warning' as severity, $first::date as first_seen_date",
+            {"as_of": as_of, "rule": rule_id, "type": record_type, "record": record_id,
+             "owner": owner, "first": first_seen})
+        return self
+
     def rate(self, day: str, currency: str, rate: float) -> Crm:
         self._insert("fx_rates", {"rate_date": _day(day), "currency": currency, "rate": rate},
                      source="sales_ops")

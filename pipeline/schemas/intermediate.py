@@ -393,4 +393,3 @@ class IntAccountTouches(pa.DataFrameModel):
         description = "One row per account an activity was about."
         unique = ["account_key"]
         strict = True
-

@@ -446,19 +446,21 @@ final as (
         unrounded_total,
         rounding_places,
         rounding_mode,
+        -- each branch cast on its own: a case of decimals of different scales takes
+        -- the smallest scale
         case
             when rounding_mode = 'half_even' and rounding_places = 0
-                then round_even(unrounded_total, 0)
+                then round_even(unrounded_total, 0)::decimal(18, 2)
             when rounding_mode = 'half_even' and rounding_places = 1
-                then round_even(unrounded_total, 1)
+                then round_even(unrounded_total, 1)::decimal(18, 2)
             when rounding_mode = 'half_even'
-                then round_even(unrounded_total, 2)
+                then round_even(unrounded_total, 2)::decimal(18, 2)
             when rounding_places = 0
-                then round(unrounded_total, 0)
+                then round(unrounded_total, 0)::decimal(18, 2)
             when rounding_places = 1
-                then round(unrounded_total, 1)
-            else round(unrounded_total, 2)
-        end::decimal(18, 2) as payout_amount
+                then round(unrounded_total, 1)::decimal(18, 2)
+            else round(unrounded_total, 2)::decimal(18, 2)
+        end as payout_amount
 
     from totals
 
