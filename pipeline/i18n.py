@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 import pandas as pd
@@ -47,6 +48,14 @@ class Locale:
         if _missing(value):
             return EMPTY
         return format_currency(round(float(value)), self.currency, format="¤#,##0",
+                               locale=_babel(self.language), currency_digits=False)
+
+    def cents(self, value) -> str:
+        """An amount to the cent, a half up (a commission statement's parts and payout)."""
+        if _missing(value):
+            return EMPTY
+        cents = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        return format_currency(cents, self.currency, format="¤#,##0.00",
                                locale=_babel(self.language), currency_digits=False)
 
     def percent(self, value) -> str:

@@ -24,6 +24,7 @@ from pipeline.errors import InputRejected
 from pipeline.files import FileResult, sha256
 from pipeline.history import load_history
 from pipeline.inbox_checks import check_inbox
+from pipeline.incentives import load_incentives
 from pipeline.loading import load_file
 from pipeline.mapping import Source, load_sources
 from pipeline.readers import XLSX_SUFFIXES
@@ -64,6 +65,9 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     check_inbox(con, result.files, result.warnings, config)
     load_history(con, config)
     load_rules(con, config.rules_file)
+    load_incentives(con, config.incentives_file,
+                    {row[0] for row in con.execute("select rule_id from raw_config__rules")
+                     .fetchall()})
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
     for file in result.files:

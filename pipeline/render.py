@@ -282,7 +282,7 @@ def environment(locale: Locale) -> Environment:
     env.globals |= {"t": locale.text, "language": locale.language,
                     "html_lang": HTML_LANG[locale.language],
                     "page_counter": Markup(_css_counter(locale.text("page_of")))}
-    env.filters |= {"money": locale.money, "percent": locale.percent,
+    env.filters |= {"money": locale.money, "cents": locale.cents, "percent": locale.percent,
                     "points": locale.points, "number": locale.number, "nps": locale.nps,
                     "days": lambda value: locale.number(value, 1), "date": locale.date,
                     "month": locale.month}

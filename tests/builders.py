@@ -16,6 +16,7 @@ from pipeline.build import build_models
 from pipeline.canonical import ENTITIES
 from pipeline.config import Config
 from pipeline.history import load_history
+from pipeline.incentives import load_incentives
 from pipeline.ingest import _create_raw_tables
 from pipeline.mapping import load_sources
 from pipeline.paths import DEFAULT_RULES, SOURCES_DIR
@@ -38,6 +39,7 @@ class Crm:
         _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
         load_history(self.con, Config(out=Path("/nonexistent-history")))
         load_rules(self.con, DEFAULT_RULES)
+        load_incentives(self.con, None, set())
         self._records = count(1)
         self._ids = count(1)
 
@@ -109,6 +111,17 @@ class Crm:
             {"as_of": as_of, "user": user_id, "manager": manager, "team": team})
         return self
 
+    def recorded_violation(self, as_of: str, rule_id: str, record_id: str, *, owner: str,
+                           first_seen: str, record_type: str = "deal") -> Crm:
+        """An open violation an earlier run recorded (out/history/violations/)."""
+        self.con.execute(
+            "insert into raw_history__violations by name select $as_of::date as as_of_date, "
+            "$rule as rule_id, $type as record_type, $record as record_id, $owner as owner_id, "
+            "'warning' as severity, $first::date as first_seen_date",
+            {"as_of": as_of, "rule": rule_id, "type": record_type, "record": record_id,
+             "owner": owner, "first": first_seen})
+        return self
+
     def rate(self, day: str, currency: str, rate: float) -> Crm:
         self._insert("fx_rates", {"rate_date": _day(day), "currency": currency, "rate": rate},
                      source="sales_ops")
@@ -143,6 +156,15 @@ class Crm:
         path = folder / "rules.yaml"
         path.write_text(text, encoding="utf-8")
         load_rules(self.con, path)
+        return self
+
+    def incentives(self, text: str, folder: Path) -> Crm:
+        """A commission plan file (YAML), checked against the discipline rules loaded."""
+        path = folder / "incentives.yaml"
+        path.write_text(text, encoding="utf-8")
+        rule_ids = {r[0] for r in self.con.execute("select rule_id from raw_config__rules")
+                    .fetchall()}
+        load_incentives(self.con, path, rule_ids)
         return self
 
     def target(self, user_id: str | None, period: str, amount: float, *,

@@ -25,9 +25,11 @@ from pipeline.render import render_reports
 from pipeline.run import run
 from pipeline.sample import AS_OF
 from pipeline.validate import validate_marts
+from tests.test_main import small_inbox  # noqa: F401 (a fixture)
 
 OPTIONAL_FILES = ("satisfaction.csv", "costs.csv", "market.csv")
-OPTIONAL_HEADINGS = ("satisfaction_heading", "costs_heading", "market_heading")
+OPTIONAL_HEADINGS = ("satisfaction_heading", "costs_heading", "market_heading",
+                     "incentives_heading")
 
 
 @cache
@@ -182,7 +184,8 @@ def test_the_optional_sections_are_left_out_without_their_files(tmp_path, sample
     shutil.copytree(SAMPLE_DIR, inbox)
     for name in OPTIONAL_FILES:
         (inbox / name).unlink()
-    config = load_config(inbox=inbox, out=tmp_path / "out", as_of=AS_OF, settle_seconds=0)
+    config = load_config(inbox=inbox, out=tmp_path / "out", as_of=AS_OF, settle_seconds=0,
+                         incentives_file=tmp_path / "no-plan.yaml")  # and no commission plan
     run(config)
     locale = Locale(config.language, config.currency)
     headings = {locale.text(key) for key in OPTIONAL_HEADINGS}
@@ -553,3 +556,87 @@ def test_a_key_customer_gone_quiet_is_listed_in_its_teams_report(crm, tmp_path):
     assert "Account k1" not in pdf_text(folder / "boss2" / "performance.pdf")
     assert "1 key customers have no open deal and nothing done, no activity and no win, " \
         "for 60 days or more" in " ".join(pdf_text(folder / "lead" / "performance.pdf").split())
+
+
+# --- the commission statement (rpt_rep_incentives) -----------------------------------------
+
+def test_the_commission_statements_in_the_performance_pdf_are_the_mart(sample):
+    config, con = sample
+    locale = Locale(config.language, config.currency)
+    month = date(config.as_of.year, config.as_of.month, 1)
+    rows = con.execute(
+        "select scopes.scope_id, owner_name, won_amount, target_won_amount, attainment_rate, "
+        "base_commission, accelerator_commission, cap_adjustment, quarterly_bonus, "
+        "violations_count, deductions, payout_amount from rpt_rep_incentives "
+        "inner join int_report_scopes as scopes on owner_id = scopes.member_id "
+        "where month = ?", [month]).fetchall()
+    for scope, name, won, target, attainment, *parts, count, deductions, payout in rows:
+        text = pdf_text(config.reports_dir / config.as_of.isoformat() / scope
+                        / "performance.pdf")
+        cells = [locale.money(won), locale.money(target), locale.percent(attainment),
+                 *(locale.cents(p) for p in parts), locale.number(count),
+                 locale.cents(deductions), locale.cents(payout)]
+        line = " ".join([name, *cells])
+        assert line in text.splitlines(), f"{scope}: {line!r} not in the PDF"
+    totals = con.execute(
+        "select scopes.scope_id, sum(payout_amount), sum(deductions) from rpt_rep_incentives "
+        "inner join int_report_scopes as scopes on owner_id = scopes.member_id "
+        "where month = ? group by 1", [month]).fetchall()
+    for scope, payout, deductions in totals:
+        folder = config.reports_dir / config.as_of.isoformat() / scope
+        line = next(line for line in pdf_text(folder / "performance.pdf").splitlines()
+                    if line.startswith(locale.text("total")) and locale.cents(payout) in line)
+        assert line.endswith(f"{locale.cents(deductions)} {locale.cents(payout)}"), line
+        html = (folder / "performance.html").read_text(encoding="utf-8")
+        assert locale.text("incentives_heading") in html
+    # every team has reps on a plan in the sample, and some have a cap, a bonus or deductions
+    assert len({r[0] for r in rows}) == len(scope_folders(con)) and len(rows) > 30
+    assert any(r[10] > 0 for r in rows)
+
+
+def test_a_statement_checked_by_hand_in_english(crm, tmp_path):
+    crm.person("lead", "Lead Li", team=None).person("r1", "Ann", manager="lead")
+    crm.person("boss2", "Bo", team=None).person("r2", "Cy", manager="boss2", team="West")
+    crm.deal("d1", owner="r1", stage="Closed Won", amount=12000.10, close="2026-03-10")
+    crm.deal("d2", owner="r2", stage="Closed Won", amount=900, close="2026-03-10")
+    crm.target("r1", "2026-03", 10000)
+    crm.incentives("""
+rounding: {places: 2, mode: half_up}
+plans:
+  - id: east
+    applies_to: {teams: [East]}
+    base_rate: 0.05
+    tiers:
+      - {from: 0, to: 1.0, multiplier: 1}
+      - {from: 1.0, multiplier: 1.5}
+""", tmp_path)
+    crm.build(as_of="2026-03-20")
+    config = Config(as_of=date(2026, 3, 20), out=tmp_path / "out", language="en",
+                    currency="CNY", threads=1)
+    validate_marts(crm.con, config)
+    folder = render_reports(crm.con, config)
+    # 12,000.10 × 5% = 600.005; 2,000.10 × 5% × 0.5 = 50.0025; 650.0075 -> 650.01
+    line = "Ann CN¥12,000 CN¥10,000 120.0% CN¥600.01 CN¥50.00 CN¥0.00 CN¥0.00 0 CN¥0.00 CN¥650.01"
+    for scope in ("lead", "company"):
+        text = pdf_text(folder / scope / "performance.pdf")
+        assert "Commission statement" in text and line in text.splitlines()
+    assert "Cy" not in pdf_text(folder / "company" / "performance.pdf").split(
+        "Commission statement")[1]
+    assert "No one in this team is on a commission plan." in pdf_text(
+        folder / "boss2" / "performance.pdf")
+
+
+def test_without_the_plan_file_the_run_succeeds_and_the_section_is_gone(
+        small_inbox, tmp_path):  # noqa: F811
+    config = load_config(inbox=small_inbox, out=tmp_path / "out", as_of=date(2026, 11, 20),
+                         settle_seconds=0, incentives_file=tmp_path / "no-such-plan.yaml")
+    run(config)
+    with duckdb.connect(str(config.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from rpt_rep_incentives").fetchone() == (0,)
+    folder = config.reports_dir / config.as_of.isoformat()
+    locale = Locale(config.language, config.currency)
+    for path in folder.rglob("performance.*"):
+        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text(encoding="utf-8")
+        assert locale.text("incentives_heading") not in text, path
+        assert locale.text("incentive_payout") not in text, path
+    assert (folder / "company" / "performance.pdf").exists()

@@ -1,6 +1,7 @@
 """The performance report: month and quarter to date per rep against target and pace, the
 12-month trend, the quarter's forecast, the pipeline's moves since last week, the customers
-won, kept and lost, and, for the company, the owners that org.csv does not place."""
+won, kept and lost, the team's commission statement, and, for the company, the owners that
+org.csv does not place."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     context |= forecast_section(marts, scope, locale, context["charts"])
     context |= customers_section(marts, scope)
     context["kpis"] = kpi_context(marts, scope)
+    context |= incentives_section(marts, scope)
     context["summary"] = performance_summary(context, quarter, locale)
     return context
 
@@ -150,3 +152,27 @@ def customers_section(marts: dict, scope: Scope) -> dict:
     return {"customers": {"months": records(months), "latest": one(months.tail(1)),
                           "at_risk": records(at_risk.head(AT_RISK_CUSTOMERS)),
                           "at_risk_count": len(at_risk)}}
+
+
+INCENTIVE_PARTS = ("won_amount", "target_won_amount", "base_commission",
+                   "accelerator_commission", "cap_adjustment", "quarterly_bonus",
+                   "violations_count", "deductions", "unrounded_total", "payout_amount")
+
+
+def incentives_section(marts: dict, scope: Scope) -> dict:
+    """The scope's reps' commission statements for the as-of month, largest payout first,
+    and the column totals; None (no section) without a commission plan."""
+    statements = marts["rpt_rep_incentives"]
+    if statements.empty:
+        return {"incentives": None}
+    month = marts["int_report_periods"].set_index("period_kind").loc[
+        "month_to_date", "period_start"]
+    members = of_scope(marts["int_report_scopes"], scope)["member_id"]
+    mine = statements[statements["owner_id"].isin(members)
+                      & (pd.to_datetime(statements["month"]) == pd.Timestamp(month))]
+    mine = mine.sort_values(["payout_amount", "owner_name", "owner_id"],
+                            ascending=[False, True, True])
+    return {"incentives": {
+        "month": month, "reps": records(mine), "plans": sorted(mine["plan_id"].unique()),
+        "total": {part: mine[part].sum() for part in INCENTIVE_PARTS} if len(mine) else {},
+        "rounding": one(mine[["rounding_places", "rounding_mode"]].head(1))}}

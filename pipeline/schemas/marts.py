@@ -853,3 +853,55 @@ class RptCostOfSales(pa.DataFrameModel):
         description = "One row per scope and month with costs."
         unique = ["scope_id", "month"]
         strict = True
+class RptRepIncentives(pa.DataFrameModel):
+    owner_id: Series[str] = key("The rep.")
+    owner_name: Series[str] = text("The rep's name.")
+    team: Series[str] = text("The rep's team in the month (else today's).")
+    role: Series[str] = text("rep, or manager (someone reports to them).", nullable=False,
+                             isin=["rep", "manager"])
+    plan_id: Series[str] = key("The first plan of the plan file that applies to the rep.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    fiscal_year: Series[int] = pa.Field(description="Fiscal year of the month.")
+    fiscal_quarter: Series[int] = pa.Field(isin=[1, 2, 3, 4], description="Its quarter.")
+    is_quarter_end: Series[bool] = flag("The quarter's last month: the bonus is paid here.")
+    won_amount: Series[float] = money("Won in the month.")
+    target_won_amount: Series[float] = money("The month's won_amount target; null: none.",
+                                             nullable=True)
+    attainment_rate: Series[float] = ratio("won / target; null without a target.")
+    base_commission: Series[float] = pa.Field(ge=0, description="won × base rate, exact.")
+    accelerator_commission: Series[float] = pa.Field(description="Each tier's part of won × "
+                                                     "base rate × (multiplier − 1), exact.")
+    cap_adjustment: Series[float] = pa.Field(le=0, description="Minus the commission above "
+                                             "the monthly cap; 0 under it.")
+    quarter_won_amount: Series[float] = money("Won in the fiscal quarter up to this month.")
+    quarter_target_won_amount: Series[float] = money("The quarter's target: its months' "
+                                                     "targets; null: none.", nullable=True)
+    quarter_attainment_rate: Series[float] = ratio("Quarter won / quarter target.")
+    quarterly_bonus: Series[float] = pa.Field(ge=0, description="The plan's bonus in a "
+                                              "quarter's last month when it was earned.")
+    violations_count: Series[int] = count("Violations of the rules the plan names, first "
+                                          "seen in the month.")
+    deductions: Series[float] = pa.Field(ge=0, description="Per violation amounts, up to the "
+                                         "plan's monthly cap; subtracted.")
+    unrounded_total: Series[float] = pa.Field(ge=0, description="base + accelerator + cap "
+                                              "adjustment + bonus − deductions, at least 0.")
+    rounding_places: Series[int] = pa.Field(isin=[0, 1, 2], description="Places of the payout.")
+    rounding_mode: Series[str] = text("half_up or half_even.", nullable=False,
+                                      isin=["half_up", "half_even"])
+    payout_amount: Series[float] = money("The unrounded total rounded once, by the rule.")
+
+    class Config:
+        name = "rpt_rep_incentives"
+        description = "One row per rep on a commission plan per month."
+        unique = ["owner_id", "month"]
+        strict = True
+        coerce = True
+
+    @pa.dataframe_check
+    def payout_is_the_total_rounded(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["payout_amount"] - df["unrounded_total"]).abs() \
+            <= 0.5 * 10.0 ** -df["rounding_places"] + 1e-9
+
+    @pa.dataframe_check
+    def bonus_only_at_quarter_end(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["is_quarter_end"] | (df["quarterly_bonus"] == 0)

@@ -442,3 +442,63 @@ class StgHistoryDiscipline(pa.DataFrameModel):
         description = "One row per rep per earlier run."
         unique = ["as_of_date", "owner_id"]
         strict = True
+
+
+INCENTIVE_ROUNDING = ["half_up", "half_even"]
+
+
+class StgConfigIncentivePlans(pa.DataFrameModel):
+    plan_id: Series[str] = pa.Field(unique=True, description="The plan's id in the plan file.")
+    teams: Series[object] = pa.Field(nullable=True, description="Teams it applies to; null: "
+                                                                "any team.")
+    roles: Series[object] = pa.Field(nullable=True, description="Roles (rep, manager) it "
+                                                                "applies to; null: any.")
+    rounding_mode: Series[str] = text("half_up or half_even.", nullable=False,
+                                      isin=INCENTIVE_ROUNDING)
+    plan_order: Series[pd.Int32Dtype] = order("Its place in the file; the first plan that "
+                                              "matches a rep applies.", nullable=False)
+    base_fraction: Series[float] = pa.Field(ge=0, le=1, description="Base commission rate, a "
+                                                                    "fraction of won amount.")
+    commission_cap_amount: Series[float] = money("Most commission a month; null: no cap.",
+                                                 nullable=True)
+    bonus_attainment: Series[float] = pa.Field(gt=0, nullable=True, description="Quarterly "
+                                               "attainment that earns the bonus.")
+    bonus_amount: Series[float] = money("The quarterly bonus.", nullable=True)
+    deduction_cap_amount: Series[float] = money("Most deducted a month; null: no cap.",
+                                                nullable=True)
+    rounding_places: Series[pd.Int32Dtype] = pa.Field(isin=[0, 1, 2], coerce=True,
+                                                      description="Decimal places of a payout.")
+
+    class Config:
+        name = "stg_config__incentive_plans"
+        description = "One row per commission plan of the plan file."
+        strict = True
+
+
+class StgConfigIncentiveTiers(pa.DataFrameModel):
+    plan_id: Series[str] = key("The plan.")
+    tier_number: Series[pd.Int32Dtype] = order("Its place in the plan's tiers.",
+                                               nullable=False)
+    from_attainment: Series[float] = pa.Field(ge=0, description="Attainment it starts at.")
+    to_attainment: Series[float] = pa.Field(gt=0, nullable=True, description="Attainment it "
+                                            "ends at; null: no upper end.")
+    multiplier: Series[float] = pa.Field(ge=0, description="Times the base rate, on the part "
+                                                           "of the won amount in the tier.")
+
+    class Config:
+        name = "stg_config__incentive_tiers"
+        description = "One row per attainment tier of a commission plan."
+        unique = ["plan_id", "tier_number"]
+        strict = True
+
+
+class StgConfigIncentiveDeductions(pa.DataFrameModel):
+    plan_id: Series[str] = key("The plan.")
+    rule_id: Series[str] = key("A discipline rule of the rules file.")
+    deduction_amount: Series[float] = money("Deducted per violation of the rule.")
+
+    class Config:
+        name = "stg_config__incentive_deductions"
+        description = "One row per plan per discipline rule it deducts for."
+        unique = ["plan_id", "rule_id"]
+        strict = True
