@@ -25,7 +25,7 @@ KINDS = {
     "stuck_in_stage": ("deal", {"percentile": float, "max_days": int}),
     "overdue_task": ("task", {"days": int, "completed_statuses": list}),
     "key_account_follow_up": ("account", {"days": int, "won_within_days": int,
-                                          "tiers": list}),
+                                          "value_tiers": list, "tiers": list}),
     "activity_volume": ("rep", {"per_week": float, "weeks": int}),
 }
 FIELDS = ("amount", "close_date", "next_step")
@@ -36,6 +36,7 @@ COLUMNS = {
     "percentile": "double", "max_days": "integer", "per_week": "double", "weeks": "integer",
     "won_within_days": "integer", "stage": "varchar", "stages": "varchar[]",
     "fields": "varchar[]", "completed_statuses": "varchar[]", "tiers": "varchar[]",
+    "value_tiers": "varchar[]",
     "teams": "varchar[]",
     "regions": "varchar[]", "deal_types": "varchar[]",
 }
@@ -114,6 +115,8 @@ def _rule(item: dict, weights: dict, seen: set, fail) -> dict:
         row[name] = value
     if kind == "missing_fields" and not set(row.get("fields") or []) <= set(FIELDS):
         raise fail(f"rule {rule_id}: fields are some of {FIELDS}")
+    if not set(row.get("value_tiers") or []) <= {"A", "B", "C"}:
+        raise fail(f"rule {rule_id}: value_tiers are some of A, B, C")
     scope = item.get("scope") or {}
     unknown = set(scope) - {"teams", "regions", "deal_types"}
     if unknown:

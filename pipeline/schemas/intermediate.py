@@ -365,6 +365,24 @@ class IntSatisfactionResponses(pa.DataFrameModel):
         strict = True
 
 
+class IntAccountValueTiers(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    account_id: Series[str] = key("The customer account.")
+    value_tier: Series[str] = text("A, B or C.", nullable=False, isin=["A", "B", "C"])
+    trailing_won_count: Series[int] = count("Deals won in the 12 months to the as-of date.")
+    trailing_won_amount: Series[float] = money("Their amount.")
+    trailing_won_share: Series[float] = pa.Field(ge=0, le=1, nullable=True,
+                                                 description="Its share of all accounts'.")
+    first_won_date: Series[pd.Timestamp] = moment("Its first won deal's close date.")
+    last_won_date: Series[pd.Timestamp] = moment("Its latest won deal's close date.")
+
+    class Config:
+        name = "int_account_value_tiers"
+        description = "One row per account with a won deal."
+        unique = ["source", "account_id"]
+        strict = True
+
+
 class IntUserTeams(pa.DataFrameModel):
     user_id: Series[str] = key("Person.")
     team: Series[str] = text("Team in the stretch.")

@@ -379,6 +379,8 @@ class StgConfigRules(pa.DataFrameModel):
     regions: Series[object] = pa.Field(nullable=True, description="Scope: regions.")
     tiers: Series[object] = pa.Field(nullable=True,
                                      description="key_account_follow_up: key account types.")
+    value_tiers: Series[object] = pa.Field(
+        nullable=True, description="key_account_follow_up: key ABC value tiers.")
     deal_types: Series[object] = pa.Field(nullable=True, description="Scope: deal types.")
     severity_weight: Series[float] = pa.Field(ge=0, le=1, description="Weight in the score.")
     days: Series[pd.Int32Dtype] = pa.Field(ge=0, nullable=True, coerce=True,

@@ -1,6 +1,7 @@
 -- int_discipline_unvisited_accounts: one row per key_account_follow_up rule (客户回访) per
--- key account (of one of the rule's tiers, or with a deal won in the rule's won_within_days)
--- without an activity on it, or on any of its deals, for at least the rule's days.
+-- key account (with a deal won in the rule's won_within_days, of one of the rule's value
+-- tiers, or of one of its account types, `tiers`) without an activity on it, or on any of
+-- its deals, for at least the rule's days.
 
 with
 
@@ -31,6 +32,12 @@ org as (
 touches as (
 
     select * from int_account_touches
+
+),
+
+value_tiers as (
+
+    select * from int_account_value_tiers
 
 ),
 
@@ -115,6 +122,29 @@ tier_accounts as (
 
 ),
 
+-- ABC value tiers (README "Metrics"), the same as the reports' churn risk
+value_tier_accounts as (
+
+    select
+        rules.rule_id,
+        account_deals.account_key,
+        arg_max(account_deals.account_name, account_deals.close_date) as account_name,
+        arg_max(account_deals.owner_id, account_deals.close_date) as owner_id
+
+    from account_deals
+
+    inner join value_tiers
+        on account_deals.account_key = value_tiers.account_id
+
+    inner join rules
+        on list_contains(rules.value_tiers, value_tiers.value_tier)
+
+    where account_deals.status = 'won'
+
+    group by 1, 2
+
+),
+
 -- an account of a tier that also won keeps the owner of its latest win
 key_accounts as (
 
@@ -127,7 +157,9 @@ key_accounts as (
     from (
         select *, 1 as precedence from won_accounts
         union all
-        select *, 2 as precedence from tier_accounts
+        select *, 2 as precedence from value_tier_accounts
+        union all
+        select *, 3 as precedence from tier_accounts
     )
 
     group by 1, 2

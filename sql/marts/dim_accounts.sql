@@ -1,7 +1,6 @@
 -- dim_accounts: one row per customer account, from the accounts export or named by a deal,
--- with what it was won for in the 12 months to the as-of date (trailing_) and its value tier (README
--- "Metrics": an account is A when the accounts ranked above it make less than tier_a_share
--- of that won amount, B when less than tier_b_share, C otherwise).
+-- with what it was won for in the 12 months to the as-of date and its value tier (from
+-- int_account_value_tiers; C for an account that won nothing in them).
 
 with
 
@@ -17,9 +16,9 @@ deals as (
 
 ),
 
-closed as (
+tiers as (
 
-    select * from int_closed_deals
+    select * from int_account_value_tiers
 
 ),
 
@@ -38,33 +37,6 @@ dealt_with as (
 
 ),
 
-won as (
-
-    select
-        source,
-        account_id,
-        min(close_date) as first_won_date,
-        max(close_date) as last_won_date,
-        count(*) filter (
-            where close_date > getvariable('as_of_date') - interval 12 month
-        ) as trailing_won_count,
-        coalesce(
-            sum(amount) filter (
-                where close_date > getvariable('as_of_date') - interval 12 month
-            ),
-            0
-        ) as trailing_won_amount
-
-    from closed
-
-    where
-        status = 'won'
-        and account_id is not null
-
-    group by source, account_id
-
-),
-
 named as (
 
     select
@@ -74,11 +46,7 @@ named as (
         accounts.owner_id,
         accounts.account_type,
         accounts.industry,
-        accounts.created_date,
-        won.first_won_date,
-        won.last_won_date,
-        coalesce(won.trailing_won_count, 0) as trailing_won_count,
-        coalesce(won.trailing_won_amount, 0) as trailing_won_amount
+        accounts.created_date
 
     from accounts
 
@@ -87,66 +55,38 @@ named as (
             accounts.source = dealt_with.source
             and accounts.account_id = dealt_with.account_id
 
-    left join won
-        on
-            coalesce(accounts.source, dealt_with.source) = won.source
-            and coalesce(accounts.account_id, dealt_with.account_id) = won.account_id
-
-),
-
-ranked as (
-
-    select
-        *,
-        coalesce(
-            sum(trailing_won_amount) over (
-                order by trailing_won_amount desc, source, account_id
-                rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as amount_ranked_above,
-        sum(trailing_won_amount) over () as total_trailing_won_amount
-
-    from named
-
 ),
 
 final as (
 
     select
         -- ids
-        account_id,
-        source,
-        owner_id,
+        named.account_id,
+        named.source,
+        named.owner_id,
 
         -- strings
-        account_name,
-        account_type,
-        industry,
-        case
-            when trailing_won_amount = 0 then 'C'
-            when
-                amount_ranked_above
-                < getvariable('tier_a_share') * total_trailing_won_amount
-                then 'A'
-            when
-                amount_ranked_above
-                < getvariable('tier_b_share') * total_trailing_won_amount
-                then 'B'
-            else 'C'
-        end as value_tier,
+        named.account_name,
+        named.account_type,
+        named.industry,
+        coalesce(tiers.value_tier, 'C') as value_tier,
 
         -- numerics
-        trailing_won_count::bigint as trailing_won_count,
-        trailing_won_amount::decimal(18, 2) as trailing_won_amount,
-        (trailing_won_amount / nullif(total_trailing_won_amount, 0))::double as trailing_won_share,
+        coalesce(tiers.trailing_won_count, 0) as trailing_won_count,
+        coalesce(tiers.trailing_won_amount, 0)::decimal(18, 2) as trailing_won_amount,
+        coalesce(tiers.trailing_won_share, 0) as trailing_won_share,
 
         -- dates
-        created_date,
-        first_won_date,
-        last_won_date
+        named.created_date,
+        tiers.first_won_date,
+        tiers.last_won_date
 
-    from ranked
+    from named
+
+    left join tiers
+        on
+            named.source = tiers.source
+            and named.account_id = tiers.account_id
 
 )
 

@@ -25,6 +25,7 @@ final as (
         fields,
         completed_statuses,
         tiers,
+        value_tiers,
         teams,
         regions,
         deal_types,

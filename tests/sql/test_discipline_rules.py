@@ -218,3 +218,41 @@ rules:
     assert set(found) == {"vip30", "vip_new"}  # no won_within_days: a win does not count
     assert found["vip_new"]["measured_value"] == 31
     assert found["vip30"]["record_name"] == "Account vip30"
+
+
+def test_key_accounts_of_a_value_tier_are_the_reports_key_customers(team, tmp_path):
+    team.rules("""
+rules:
+  - id: a_visits
+    kind: key_account_follow_up
+    severity: critical
+    days: 30
+    value_tiers: [A]
+    description: {en: "no visit for {value} days", zh_CN: "{value} 天未回访"}
+""", tmp_path)
+    # trailing 12 months: 800 + 150 + 50; A while the accounts above make < 80%
+    team.deal("w1", account="big", stage="Closed Won", amount=800, close=before(200))
+    team.deal("w2", account="mid", stage="Closed Won", amount=150, close=before(100))
+    team.deal("w3", account="small", stage="Closed Won", amount=50, close=before(50))
+    for account in ("big", "mid", "small"):
+        team.call("r1", before(45, "10:00:00"), about=account)
+    team.build(as_of=AS_OF.isoformat())
+    tiers = dict(team.con.execute("select account_id, value_tier from dim_accounts").fetchall())
+    assert tiers == {"big": "A", "mid": "B", "small": "C"}
+    found = broken(team, "a_visits")
+    assert set(found) == {"big"}
+    assert (found["big"]["measured_value"], found["big"]["owner_id"]) == (45, "r1")
+
+
+def test_a_value_tier_that_is_not_abc_stops_the_run(team, tmp_path):
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="value_tiers are some of A, B, C"):
+        team.rules("""
+rules:
+  - id: a_visits
+    kind: key_account_follow_up
+    days: 30
+    value_tiers: [Gold]
+    description: {en: "x", zh_CN: "x"}
+""", tmp_path)
