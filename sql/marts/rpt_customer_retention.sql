@@ -16,23 +16,31 @@ scopes as (
 
 ),
 
+first_wins as (
+
+    select * from int_account_first_wins
+
+),
+
 won as (
 
     select
-        source,
-        account_id,
-        owner_id,
-        close_date,
-        row_number() over (
-            partition by source, account_id
-            order by close_date, deal_id
-        ) = 1 as is_first_win
+        closed.source,
+        closed.account_id,
+        closed.owner_id,
+        closed.close_date,
+        first_wins.deal_id is not null as is_first_win
 
     from closed
 
+    left join first_wins
+        on
+            closed.source = first_wins.source
+            and closed.deal_id = first_wins.deal_id
+
     where
-        status = 'won'
-        and account_id is not null
+        closed.status = 'won'
+        and closed.account_id is not null
 
 ),
 
