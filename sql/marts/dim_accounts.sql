@@ -23,6 +23,12 @@ closed as (
 
 ),
 
+deal_channels as (
+
+    select * from int_deal_channels
+
+),
+
 dealt_with as (
 
     select
@@ -65,6 +71,48 @@ won as (
 
 ),
 
+-- an account's channel is that of its first won deal, else of its first deal (README
+-- "Metrics": channel)
+first_deals as (
+
+    select
+        deals.source,
+        deals.account_id,
+        deal_channels.channel,
+        row_number() over (
+            partition by deals.source, deals.account_id
+            order by
+                closed.deal_id is null,
+                closed.close_date,
+                deals.created_at nulls last,
+                deals.deal_id
+        ) as deal_rank
+
+    from deals
+
+    inner join deal_channels
+        on
+            deals.source = deal_channels.source
+            and deals.deal_id = deal_channels.deal_id
+
+    left join closed
+        on
+            deals.source = closed.source
+            and deals.deal_id = closed.deal_id
+            and closed.status = 'won'
+
+    where deals.account_id is not null
+
+),
+
+account_channels as (
+
+    select * from first_deals
+
+    where deal_rank = 1
+
+),
+
 named as (
 
     select
@@ -78,7 +126,8 @@ named as (
         won.first_won_date,
         won.last_won_date,
         coalesce(won.trailing_won_count, 0) as trailing_won_count,
-        coalesce(won.trailing_won_amount, 0) as trailing_won_amount
+        coalesce(won.trailing_won_amount, 0) as trailing_won_amount,
+        account_channels.channel
 
     from accounts
 
@@ -91,6 +140,12 @@ named as (
         on
             coalesce(accounts.source, dealt_with.source) = won.source
             and coalesce(accounts.account_id, dealt_with.account_id) = won.account_id
+
+    left join account_channels
+        on
+            coalesce(accounts.source, dealt_with.source) = account_channels.source
+            and coalesce(accounts.account_id, dealt_with.account_id)
+            = account_channels.account_id
 
 ),
 
@@ -123,6 +178,7 @@ final as (
         account_name,
         account_type,
         industry,
+        channel,
         case
             when trailing_won_amount = 0 then 'C'
             when
