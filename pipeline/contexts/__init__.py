@@ -17,6 +17,7 @@ MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "rpt_scope_slipped_deals", "rpt_unassigned_owners", "fct_discipline_violations",
          "rpt_discipline_by_rep", "rpt_discipline_by_scope", "rpt_discipline_rules",
          "int_report_scopes", "rpt_data_freshness", "int_report_periods", "dim_users",
-         "rpt_customer_retention", "rpt_customer_churn_risk")
+         "rpt_customer_retention", "rpt_customer_churn_risk", "rpt_channel_performance",
+         "rpt_channel_conflicts", "stg_config__channels")
 
 __all__ = ["CONTEXTS", "MARTS", "REPORTS", "Chart", "Image", "Scope", "email_context"]

@@ -805,7 +805,8 @@ class RptChannelPerformance(pa.DataFrameModel):
         measures = ["created_count", "won_count", "lost_count", "won_amount"]
         partners = df[df["partner_id"].notna()].groupby(keys)[measures].sum()
         totals = df[df["partner_id"].isna()].set_index(keys)[measures]
-        joined = partners.join(totals, rsuffix="_total", how="left").fillna(-1)
+        joined = partners.merge(totals, left_index=True, right_index=True, how="left",
+                                suffixes=("", "_total")).fillna(-1)
         return bool(all((joined[f"{m}_total"] - joined[m] >= -TOLERANCE).all()
                         for m in measures))
 
