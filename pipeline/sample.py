@@ -84,9 +84,10 @@ DEAL_HEADER = [
     "Next Step", "Lead Source", "Contact Name.id", "Contact Name", "Created By.id",
     "Created By", "Modified By.id", "Modified By", "Created Time", "Modified Time",
     "Last Activity Time", "Reason For Loss", "Description", "Tag",
-    # custom fields: a picklist and a lookup to Accounts (config/channels.yaml reads them)
-    "Channel", "Channel Partner.id", "Channel Partner",
 ]
+# custom fields of the sample's Zoho org: a picklist and a lookup to Accounts, which
+# config/channels.yaml reads
+CHANNEL_HEADER = ["Channel", "Channel Partner.id", "Channel Partner"]
 HISTORY_HEADER = [
     "Record Id", "Deal Name.id", "Deal Name", "Stage", "Stage Duration (Calendar Days)",
     "Probability (%)", "Moved To", "Amount", "Expected Revenue", "Closing Date",
@@ -683,9 +684,9 @@ def generate(out: Path, as_of: date = AS_OF) -> None:
     now = [r for r in (deal_state(d, exported) for d in deals) if r is not None]
     week_old = [deal_state(d, stale) for d in deals
                 if d.created_at <= stale and d.modified_at > stale]
-    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER, now, bom=True)
-    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER, [r for r in week_old if r],
-              bom=True)
+    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER + CHANNEL_HEADER, now, bom=True)
+    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER + CHANNEL_HEADER,
+              [r for r in week_old if r], bom=True)
     write_csv(out / f"Deals_Stage_History_{stamp}.csv", HISTORY_HEADER,
               history_rows(deals, exported))
 
