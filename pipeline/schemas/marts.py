@@ -818,7 +818,7 @@ class RptChannelConflicts(pa.DataFrameModel):
     account_name: Series[str] = text("Account name.")
     channels: Series[str] = key("Its open deals' channels, in the channels file's order, "
                                 "separated by ', '.")
-    owner_names: Series[str] = key("The reps who own those deals.")
+    owner_names: Series[str] = key("The scope's own reps who own those deals.")
     partner_names: Series[str] = text("The partners they go through; null: none.")
     channel_count: Series[int] = pa.Field(ge=2, description="Channels its open deals go "
                                                             "through.")

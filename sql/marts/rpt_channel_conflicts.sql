@@ -1,7 +1,7 @@
 -- rpt_channel_conflicts: one row per report scope × account with open deals through two or
 -- more sales channels at the as-of date (渠道冲突, README "Metrics": channel conflict). An
--- account shows in every scope that owns one of those deals, with all of them: the
--- channels, deals, owners and partners it is being sold through.
+-- account shows in every scope that owns one of those deals, with all of them (channels,
+-- deals, partners, amount); only the scope's own reps are named.
 
 with
 
@@ -120,8 +120,6 @@ account_deals as (
         max(open_deals.account_name) as account_name,
         count(*) as open_deals_count,
         sum(open_deals.amount) as open_amount,
-        string_agg(distinct open_deals.owner_name, ', ' order by open_deals.owner_name)
-            as owner_names,
         string_agg(distinct open_deals.partner_name, ', ' order by open_deals.partner_name)
             as partner_names
 
@@ -142,7 +140,9 @@ scoped as (
         scopes.scope_id,
         open_deals.source,
         open_deals.account_id,
-        count(*) as scope_open_deals_count
+        count(*) as scope_open_deals_count,
+        string_agg(distinct open_deals.owner_name, ', ' order by open_deals.owner_name)
+            as owner_names
 
     from open_deals
 
@@ -166,7 +166,7 @@ final as (
         scoped.account_id,
         coalesce(accounts.account_name, account_deals.account_name) as account_name,
         conflicts.channels,
-        account_deals.owner_names,
+        scoped.owner_names,
         account_deals.partner_names,
         conflicts.channel_count,
         account_deals.open_deals_count,

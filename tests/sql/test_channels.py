@@ -174,6 +174,9 @@ def test_accounts_with_open_deals_through_two_channels_are_listed(crm):
     assert company["w"]["channels"] == "direct, ecommerce"
     assert company["w"]["partner_names"] is None
     assert set(conflicts(crm, "lead")) == {"x"}
-    assert conflicts(crm, "lead")["x"]["scope_open_deals_count"] == 1
+    # a manager sees the whole conflict, but only their own reps by name
+    mine = conflicts(crm, "lead")["x"]
+    assert (mine["scope_open_deals_count"], mine["open_deals_count"], mine["owner_names"],
+            mine["channels"]) == (1, 2, "Rep One", "direct, agent")
     assert set(conflicts(crm, "lead2")) == {"x", "w"}
     assert conflicts(crm, "lead3") == {}
