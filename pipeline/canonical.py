@@ -85,6 +85,11 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in [
         Field("next_step", "text"),
         Field("lead_source", "text"),
         Field("loss_reason", "text"),
+        # sales channel: the CRM's own channel field, and the partner account (an agent or a
+        # distributor) the deal goes through; config/channels.yaml turns them into a channel
+        Field("channel", "text"),
+        Field("partner_id", "id"),
+        Field("partner_name", "text"),
         Field("is_deleted", "boolean"),
         Field("created_at", "timestamp"),
         Field("modified_at", "timestamp"),

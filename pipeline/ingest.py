@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.canonical import ENTITIES, LINEAGE_COLUMNS, TYPES
+from pipeline.channels import load_channels
 from pipeline.config import Config
 from pipeline.errors import InputRejected
 from pipeline.files import FileResult, sha256
@@ -46,6 +47,8 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
     """Replace the raw_ tables with what the inbox holds now."""
     sources = load_sources(config.mapping_dirs, config.stages)
     result = IngestResult()
+    # a broken channels file stops the run before any export is read
+    load_channels(con, config.channels_file)
     paths = _inbox_files(config, result)
     _create_raw_tables(con, sources)
     seen: dict[str, Path] = {}

@@ -1,7 +1,10 @@
 """Seeded generator of the sample inbox: Zoho CRM module exports plus org.csv and targets.csv.
 
 `python -m pipeline.sample --out data/sample` rewrites the committed sample byte for byte.
-Everything is drawn from one `random.Random(SEED)`, so the same code gives the same files.
+Everything is drawn from one `random.Random(SEED)`, so the same code gives the same files;
+the sales channels (partner accounts, the deals through them, e-commerce deals) are drawn
+afterwards from their own `random.Random(CHANNEL_SEED)`, so that adding them left every
+other value as it was.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from pipeline import sample_ops
 
 SEED = 20261120
+CHANNEL_SEED = 20261121
 AS_OF = date(2026, 11, 20)
 EXPORTED_AT = datetime.combine(AS_OF, time(20, 0))
 FIRST_DAY = date(2024, 11, 1)
@@ -83,6 +87,9 @@ DEAL_HEADER = [
     "Created By", "Modified By.id", "Modified By", "Created Time", "Modified Time",
     "Last Activity Time", "Reason For Loss", "Description", "Tag",
 ]
+# custom fields of the sample's Zoho org: a picklist and a lookup to Accounts, which
+# config/channels.yaml reads
+CHANNEL_HEADER = ["Channel", "Channel Partner.id", "Channel Partner"]
 HISTORY_HEADER = [
     "Record Id", "Deal Name.id", "Deal Name", "Stage", "Stage Duration (Calendar Days)",
     "Probability (%)", "Moved To", "Amount", "Expected Revenue", "Closing Date",
@@ -145,6 +152,8 @@ class Deal:
     next_step: str = ""
     description: str = ""
     moves: list[tuple[datetime, str, str, float | None, date]] = field(default_factory=list)
+    channel: str = ""
+    partner: tuple[str, str] = ("", "")
 
 
 class Ids:
@@ -365,6 +374,87 @@ def build_deals(rng: random.Random, reps: list[Person], accounts: list[dict]) ->
     return deals
 
 
+# Partner accounts: Zoho's Account Type says which are distributors (分销商) and which are
+# resellers (代理商); config/channels.yaml turns a deal through them into a channel.
+PARTNERS = [("华东鼎盛分销有限公司", "Distributor"), ("北方瑞丰供应链有限公司", "Distributor"),
+            ("恒泰代理服务有限公司", "Reseller"), ("Northwind Resellers Ltd", "Reseller"),
+            ("深圳远航渠道科技有限公司", "Reseller")]
+ECOMMERCE_SOURCES = ["天猫", "京东", "Online Store"]
+ECOMMERCE_PRODUCTS = ["网店订单", "Online order", "旗舰店采购"]
+
+
+def add_channels(rng: random.Random, reps: list[Person], accounts: list[dict],
+                 deals: list[Deal]) -> tuple[list[dict], list[Deal]]:
+    """The partner accounts, the deals through them and the e-commerce deals, drawn from
+    their own `rng` after everything else: (partner accounts, new deals)."""
+    account_id, deal_id = Ids(8), Ids(9)
+    partners = []
+    for name, kind in PARTNERS:
+        owner = rng.choice(reps)
+        created = business_time(rng, FIRST_DAY - timedelta(days=rng.randint(60, 600)))
+        partners.append({
+            "Record Id": "zcrm_" + account_id(), "Account Owner.id": "zcrm_" + owner.user_id,
+            "Account Owner": owner.name, "Account Name": name, "Account Type": kind,
+            "Industry": "Wholesale", "Billing City": rng.choice(CITIES),
+            "Phone": f"+86 21 {rng.randint(10000000, 99999999)}",
+            "Website": f"www.partner-{len(partners)}.cn", "Created Time": fmt_ts(created),
+            "Modified Time": fmt_ts(created + timedelta(days=rng.randint(0, 400))),
+        })
+    # a partner's deals: each rep works with one or two partners, on some of their deals
+    for deal in deals:
+        roll = rng.random()
+        if roll < 0.16:
+            partner = partners[hash_pick(deal.owner.user_id, rng.random() < 0.7,
+                                         len(partners))]
+            deal.partner = (partner["Record Id"], partner["Account Name"])
+        elif roll < 0.19:
+            deal.channel = "直销"  # the rep said so in the channel field
+    new_deals = []
+    # e-commerce: orders from the online stores, recognised by their Lead Source
+    for _ in range(40):
+        rep = rng.choice(reps[:6])
+        day = FIRST_DAY + timedelta(days=rng.randint(0, (AS_OF - FIRST_DAY).days))
+        if day < rep.starts:
+            continue
+        account = rng.choice(accounts)
+        deal = Deal(
+            deal_id=deal_id(), owner=rep,
+            name=f"{account['Account Name']} - {rng.choice(ECOMMERCE_PRODUCTS)}",
+            account=(account["Record Id"], account["Account Name"]),
+            created_at=business_time(rng, day),
+            amount=round(rng.lognormvariate(math.log(40_000), 0.5), -2),
+            deal_type="New Business", lead_source=rng.choice(ECOMMERCE_SOURCES),
+            close_date=day + timedelta(days=rng.randint(10, 40)),
+        )
+        if deal.created_at > EXPORTED_AT:
+            continue
+        simulate_deal(rng, deal, rep.skill * 1.3, rep.slips)
+        new_deals.append(deal)
+    # a channel conflict: a customer with an open direct deal, now also offered through a
+    # reseller by a rep of another team
+    direct = next(d for d in reversed(deals) if d.stage in OPEN_STAGES
+                  and not d.partner[0] and not d.channel)
+    other = next(r for r in reps if r.team != direct.owner.team and r.starts <= FIRST_DAY)
+    reseller = partners[2]
+    conflict = Deal(
+        deal_id=deal_id(), owner=other, name=f"{direct.account[1]} - 代理商报价",
+        account=direct.account,
+        created_at=business_time(rng, AS_OF - timedelta(days=12)),
+        amount=round(direct.amount or 100_000, -2), deal_type="New Business",
+        lead_source="Partner", close_date=AS_OF + timedelta(days=40),
+        partner=(reseller["Record Id"], reseller["Account Name"]),
+    )
+    conflict.modified_at = conflict.created_at
+    conflict.next_step = "确认代理商报价"
+    new_deals.append(conflict)
+    return partners, new_deals
+
+
+def hash_pick(user_id: str, first: bool, size: int) -> int:
+    """A rep's usual partner (first) or their second one, the same on every run."""
+    return (int(user_id[-4:]) + (0 if first else 1)) % size
+
+
 def fmt_ts(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
@@ -393,7 +483,8 @@ def deal_row(deal: Deal, stage: str, amount: float | None, close_date: date,
         "Modified By": owner.name, "Created Time": fmt_ts(deal.created_at),
         "Modified Time": fmt_ts(modified_at), "Last Activity Time": fmt_ts(modified_at),
         "Reason For Loss": deal.loss_reason if stage in (LOST, LOST_TO_COMPETITION) else "",
-        "Description": deal.description, "Tag": "",
+        "Description": deal.description, "Tag": "", "Channel": deal.channel,
+        "Channel Partner.id": deal.partner[0], "Channel Partner": deal.partner[1],
     }
 
 
@@ -585,15 +676,19 @@ def generate(out: Path, as_of: date = AS_OF) -> None:
     accounts = build_accounts(rng, sellers)
     deals = build_deals(rng, sellers, accounts)
     calls, tasks, meetings = activity_rows(rng, sellers, deals, accounts)
+    partners, channel_deals = add_channels(random.Random(CHANNEL_SEED), sellers, accounts,
+                                           deals)
+    accounts = accounts + partners
+    deals = deals + channel_deals
     exported = datetime.combine(as_of, EXPORTED_AT.time())
     stale = exported - timedelta(days=7)
     stamp, stale_stamp = as_of.strftime("%Y_%m_%d"), stale.strftime("%Y_%m_%d")
     now = [r for r in (deal_state(d, exported) for d in deals) if r is not None]
     week_old = [deal_state(d, stale) for d in deals
                 if d.created_at <= stale and d.modified_at > stale]
-    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER, now, bom=True)
-    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER, [r for r in week_old if r],
-              bom=True)
+    write_csv(out / f"Deals_{stamp}.csv", DEAL_HEADER + CHANNEL_HEADER, now, bom=True)
+    write_csv(out / f"Deals_{stale_stamp}.csv", DEAL_HEADER + CHANNEL_HEADER,
+              [r for r in week_old if r], bom=True)
     write_csv(out / f"Deals_Stage_History_{stamp}.csv", HISTORY_HEADER,
               history_rows(deals, exported))
 

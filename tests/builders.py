@@ -14,12 +14,13 @@ import duckdb
 
 from pipeline.build import build_models
 from pipeline.canonical import ENTITIES
+from pipeline.channels import load_channels
 from pipeline.config import Config
 from pipeline.history import load_history
 from pipeline.incentives import load_incentives
 from pipeline.ingest import _create_raw_tables
 from pipeline.mapping import load_sources
-from pipeline.paths import DEFAULT_RULES, SOURCES_DIR
+from pipeline.paths import DEFAULT_CHANNELS, DEFAULT_RULES, SOURCES_DIR
 from pipeline.rules import load_rules
 
 
@@ -39,6 +40,7 @@ class Crm:
         _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
         load_history(self.con, Config(out=Path("/nonexistent-history")))
         load_rules(self.con, DEFAULT_RULES)
+        load_channels(self.con, DEFAULT_CHANNELS)
         load_incentives(self.con, None, set())
         self._records = count(1)
         self._ids = count(1)
@@ -67,6 +69,7 @@ class Crm:
              currency: str | None = None, probability: float | None = None,
              forecast: str | None = None, account: str = "a1", next_step: str | None = None,
              lead_source: str | None = None, deal_type: str | None = None,
+             channel: str | None = None, partner: str | None = None,
              file_id: int = 1) -> Crm:
         self._insert("deals", {
             "deal_id": deal_id, "deal_name": name or f"Deal {deal_id}", "owner_id": owner,
@@ -76,7 +79,8 @@ class Crm:
             "loss_reason": loss_reason, "created_at": _ts(created),
             "modified_at": _ts(modified or created), "currency": currency,
             "probability": probability, "forecast_category": forecast,
-            "lead_source": lead_source, "deal_type": deal_type,
+            "lead_source": lead_source, "deal_type": deal_type, "channel": channel,
+            "partner_id": partner, "partner_name": partner and f"Partner {partner}",
         }, file_id=file_id)
         return self
 
@@ -128,8 +132,9 @@ class Crm:
         return self
 
     def account(self, account_id: str, *, owner: str = "r1", tier: str | None = None,
-                created: str | None = None) -> Crm:
-        self._insert("accounts", {"account_id": account_id, "account_name": f"Account {account_id}",
+                created: str | None = None, name: str | None = None) -> Crm:
+        self._insert("accounts", {"account_id": account_id,
+                                  "account_name": name or f"Account {account_id}",
                                   "owner_id": owner, "account_type": tier,
                                   "created_at": _ts(created)})
         return self
@@ -156,6 +161,13 @@ class Crm:
         path = folder / "rules.yaml"
         path.write_text(text, encoding="utf-8")
         load_rules(self.con, path)
+        return self
+
+    def channels(self, text: str, folder: Path) -> Crm:
+        """Replace the default channels file with this one (YAML)."""
+        path = folder / "channels.yaml"
+        path.write_text(text, encoding="utf-8")
+        load_channels(self.con, path)
         return self
 
     def incentives(self, text: str, folder: Path) -> Crm:

@@ -1,7 +1,7 @@
 """The performance report: month and quarter to date per rep against target and pace, the
 12-month trend, the quarter's forecast, the pipeline's moves since last week, the customers
-won, kept and lost, the team's commission statement, and, for the company, the owners that
-org.csv does not place."""
+won, kept and lost, the sales channels and their partners, the team's commission statement,
+and, for the company, the owners that org.csv does not place."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ WATERFALL_WINDOW = "waterfall_week"
 NAMES_IN_SUMMARY = 3
 CUSTOMER_MONTHS = 6
 AT_RISK_CUSTOMERS = 10
+CHANNEL_PERIOD = "last_12_months"
+CHANNEL_CONFLICTS = 15
 
 
 def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
@@ -53,6 +55,7 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     context |= waterfall_section(marts, scope, locale, context["charts"])
     context |= forecast_section(marts, scope, locale, context["charts"])
     context |= customers_section(marts, scope)
+    context |= channels_section(marts, scope, locale)
     context["kpis"] = kpi_context(marts, scope)
     context |= incentives_section(marts, scope)
     context["summary"] = performance_summary(context, quarter, locale)
@@ -176,3 +179,35 @@ def incentives_section(marts: dict, scope: Scope) -> dict:
         "month": month, "reps": records(mine), "plans": sorted(mine["plan_id"].unique()),
         "total": {part: mine[part].sum() for part in INCENTIVE_PARTS} if len(mine) else {},
         "rounding": one(mine[["rounding_places", "rounding_mode"]].head(1))}}
+
+
+def channels_section(marts: dict, scope: Scope, locale: Locale) -> dict:
+    """Each channel and each partner over the last 12 months, in the channels file's order,
+    and the accounts sold through two channels at once, largest open amount first."""
+    channels = marts["stg_config__channels"].set_index("channel")
+    label_column = "label_zh" if locale.language == "zh_CN" else "label_en"
+
+    def label(channel: str) -> str:
+        return str(channels[label_column].get(channel, channel))
+
+    def ordered(frame: pd.DataFrame, *by: str) -> pd.DataFrame:
+        frame = frame.assign(channel_label=frame["channel"].map(label),
+                             channel_order=frame["channel"].map(channels["channel_order"]))
+        return frame.sort_values(["channel_order", *by])
+
+    mine = of_scope(marts["rpt_channel_performance"], scope)
+    period = mine[mine["period_kind"] == CHANNEL_PERIOD]
+    totals = ordered(period[period["partner_id"].isna()])
+    partners = ordered(period[period["partner_id"].notna()], "partner_name", "partner_id")
+    conflicts = of_scope(marts["rpt_channel_conflicts"], scope).sort_values(
+        ["open_amount", "account_name", "account_id"], ascending=[False, True, True])
+    conflicts = conflicts.assign(channel_labels=[
+        locale.text("list_separator").join(label(c) for c in channels_.split(", "))
+        for channels_ in conflicts["channels"]])
+    window = marts["int_report_periods"]
+    months = window[window["period_kind"] == "month"]
+    return {"channels": {
+        "totals": records(totals), "partners": records(partners),
+        "start": months["period_start"].min(), "end": months["period_end"].max(),
+        "conflicts": records(conflicts.head(CHANNEL_CONFLICTS)),
+        "conflicts_count": len(conflicts)}}

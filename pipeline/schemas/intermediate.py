@@ -487,3 +487,25 @@ class IntAccountTouches(pa.DataFrameModel):
         description = "One row per account an activity was about."
         unique = ["account_key"]
         strict = True
+
+
+class IntDealChannels(DealGrain):
+    channel: Series[str] = key("Its sales channel (an id of the channels file).")
+    matched_by: Series[str] = text(
+        "What gave it: the field of the rule that matched, or default.", nullable=False,
+        isin=["channel", "partner_type", "lead_source", "deal_type", "default"])
+    rule_order: Series[pd.Int32Dtype] = order("The rule that matched; null: the default.")
+    partner_id: Series[str] = text("The partner account it goes through (its id, else the "
+                                   "name the CRM gives); null: none.")
+    partner_name: Series[str] = text("The partner's name.")
+    partner_type: Series[str] = text("The partner account's Account Type.")
+
+    class Config:
+        name = "int_deal_channels"
+        description = "One row per deal with its sales channel and partner."
+        unique = ["source", "deal_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def the_default_matched_no_rule(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["matched_by"] == "default") == df["rule_order"].isna()

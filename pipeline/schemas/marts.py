@@ -718,6 +718,8 @@ class DimAccounts(pa.DataFrameModel):
     account_name: Series[str] = text("Account name as the CRM has it.")
     account_type: Series[str] = text("Account type (the CRM's own values).")
     industry: Series[str] = text("Industry.")
+    channel: Series[str] = text("Its sales channel: that of its first won deal, else of its "
+                                "first deal; null: no deal.")
     value_tier: Series[str] = text("A, B or C by won amount in the last 12 months.",
                                    nullable=False, isin=["A", "B", "C"])
     trailing_won_count: Series[int] = count("Deals won in the 12 months to the as-of date.")
@@ -905,3 +907,73 @@ class RptRepIncentives(pa.DataFrameModel):
     @pa.dataframe_check
     def bonus_only_at_quarter_end(cls, df: pd.DataFrame) -> Series[bool]:
         return df["is_quarter_end"] | (df["quarterly_bonus"] == 0)
+class RptChannelPerformance(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    period_kind: Series[str] = text("Which period.", nullable=False, isin=[
+        "month", "quarter_to_date", "last_12_months"])
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
+    channel: Series[str] = key("Sales channel (an id of the channels file).")
+    partner_id: Series[str] = text("A partner of the channel; null on the channel's total.")
+    partner_name: Series[str] = text("The partner's name.")
+    partner_type: Series[str] = text("The partner account's Account Type.")
+    created_count: Series[int] = count("Deals created in the period (pipeline created).")
+    created_amount: Series[float] = money("Their amount.")
+    won_count: Series[int] = count("Deals won, by Closing Date.")
+    won_amount: Series[float] = money("Amount won.")
+    lost_count: Series[int] = count("Deals lost.")
+    lost_amount: Series[float] = money("Amount lost.")
+    win_rate: Series[float] = rate("won_count / (won_count + lost_count).")
+    avg_won_amount: Series[float] = money("won_amount / won_count.", nullable=True)
+    median_cycle_days: Series[float] = days("Median days from creation to close of the "
+                                            "deals won.")
+
+    class Config:
+        name = "rpt_channel_performance"
+        description = ("One row per scope × period × channel, plus a row per partner of the "
+                       "channel.")
+        unique = ["scope_id", "period_kind", "period_start", "channel", "partner_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def win_rate_null_only_without_closed_deals(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["win_rate"].isna() == (df["won_count"] + df["lost_count"] == 0)
+
+    @pa.dataframe_check
+    def partners_add_up_to_at_most_the_channel(cls, df: pd.DataFrame) -> bool:
+        keys = ["scope_id", "period_kind", "period_start", "channel"]
+        measures = ["created_count", "won_count", "lost_count", "won_amount"]
+        partners = df[df["partner_id"].notna()].groupby(keys)[measures].sum()
+        totals = df[df["partner_id"].isna()].set_index(keys)[measures]
+        joined = partners.merge(totals, left_index=True, right_index=True, how="left",
+                                suffixes=("", "_total")).fillna(-1)
+        return bool(all((joined[f"{m}_total"] - joined[m] >= -TOLERANCE).all()
+                        for m in measures))
+
+
+class RptChannelConflicts(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    source: Series[str] = key("Source mapping.")
+    account_id: Series[str] = key("CRM account id.")
+    account_name: Series[str] = text("Account name.")
+    channels: Series[str] = key("Its open deals' channels, in the channels file's order, "
+                                "separated by ', '.")
+    owner_names: Series[str] = key("The scope's own reps who own those deals.")
+    partner_names: Series[str] = text("The partners they go through; null: none.")
+    channel_count: Series[int] = pa.Field(ge=2, description="Channels its open deals go "
+                                                            "through.")
+    open_deals_count: Series[int] = pa.Field(ge=2, description="Its open deals.")
+    scope_open_deals_count: Series[int] = pa.Field(ge=1, description="Those the scope's "
+                                                                     "reps own.")
+    open_amount: Series[float] = money("Their amount.")
+
+    class Config:
+        name = "rpt_channel_conflicts"
+        description = ("One row per scope × account with open deals through two or more "
+                       "channels.")
+        unique = ["scope_id", "source", "account_id"]
+        strict = True
+
+    @pa.dataframe_check
+    def scope_owns_some_of_the_deals(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["scope_open_deals_count"] <= df["open_deals_count"]

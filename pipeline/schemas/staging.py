@@ -48,6 +48,10 @@ class StgCrmDeals(SourceGrain):
     next_step: Series[str] = text("Next step as typed by the rep.")
     lead_source: Series[str] = text("Lead source.")
     loss_reason: Series[str] = text("Reason for loss, for lost deals.")
+    channel: Series[str] = text("The CRM's own channel field, as exported.")
+    partner_id: Series[str] = text("The partner account (agent, distributor) it goes "
+                                   "through.")
+    partner_name: Series[str] = text("The partner's name, as exported.")
     forecast_category: Series[str] = text("Forecast category: the CRM's, else the stage's.",
                                           isin=FORECAST_CATEGORIES)
     currency: Series[str] = text("ISO currency of the amount; null: the reporting currency.")
@@ -402,6 +406,41 @@ class StgConfigRules(pa.DataFrameModel):
     class Config:
         name = "stg_config__rules"
         description = "One row per discipline rule of the rules file."
+        strict = True
+
+
+class StgConfigChannels(pa.DataFrameModel):
+    channel: Series[str] = pa.Field(unique=True, description="The channel's id.")
+    label_en: Series[str] = key("Its name in English.")
+    label_zh: Series[str] = key("Its name in Chinese.")
+    channel_order: Series[pd.Int32Dtype] = order("Its place in the file: the reports' order.",
+                                                 nullable=False)
+    is_default: Series[bool] = pa.Field(coerce=True, description="The channel of a deal no "
+                                                                 "rule matches.")
+
+    class Config:
+        name = "stg_config__channels"
+        description = "One row per sales channel of the channels file."
+        strict = True
+
+    @pa.dataframe_check
+    def one_default(cls, df: pd.DataFrame) -> bool:
+        return int(df["is_default"].sum()) == 1
+
+
+class StgConfigChannelRules(pa.DataFrameModel):
+    match_field: Series[str] = text("What the rule looks at.", nullable=False,
+                                    isin=["channel", "partner_type", "lead_source",
+                                          "deal_type"])
+    match_value: Series[str] = key("A value it matches, lower case and trimmed.")
+    channel: Series[str] = key("The channel it gives a deal.")
+    rule_order: Series[pd.Int32Dtype] = order("Its place in the file: the first match wins.",
+                                              nullable=False)
+
+    class Config:
+        name = "stg_config__channel_rules"
+        description = "One row per channel rule and value it matches."
+        unique = ["rule_order", "match_value"]
         strict = True
 
 

@@ -1,6 +1,6 @@
 -- dim_accounts: one row per customer account, from the accounts export or named by a deal,
 -- with what it was won for in the 12 months to the as-of date and its value tier (from
--- int_account_value_tiers; C for an account that won nothing in them).
+-- int_account_value_tiers; C for an account that won nothing in them) and its channel.
 
 with
 
@@ -16,9 +16,21 @@ deals as (
 
 ),
 
+closed as (
+
+    select * from int_closed_deals
+
+),
+
 tiers as (
 
     select * from int_account_value_tiers
+
+),
+
+deal_channels as (
+
+    select * from int_deal_channels
 
 ),
 
@@ -34,6 +46,48 @@ dealt_with as (
     where account_id is not null
 
     group by source, account_id
+
+),
+
+-- an account's channel is that of its first won deal, else of its first deal (README
+-- "Metrics": channel)
+first_deals as (
+
+    select
+        deals.source,
+        deals.account_id,
+        deal_channels.channel,
+        row_number() over (
+            partition by deals.source, deals.account_id
+            order by
+                closed.deal_id is null,
+                closed.close_date,
+                deals.created_at nulls last,
+                deals.deal_id
+        ) as deal_rank
+
+    from deals
+
+    inner join deal_channels
+        on
+            deals.source = deal_channels.source
+            and deals.deal_id = deal_channels.deal_id
+
+    left join closed
+        on
+            deals.source = closed.source
+            and deals.deal_id = closed.deal_id
+            and closed.status = 'won'
+
+    where deals.account_id is not null
+
+),
+
+account_channels as (
+
+    select * from first_deals
+
+    where deal_rank = 1
 
 ),
 
@@ -69,6 +123,7 @@ final as (
         named.account_name,
         named.account_type,
         named.industry,
+        account_channels.channel,
         coalesce(tiers.value_tier, 'C') as value_tier,
 
         -- numerics
@@ -87,6 +142,11 @@ final as (
         on
             named.source = tiers.source
             and named.account_id = tiers.account_id
+
+    left join account_channels
+        on
+            named.source = account_channels.source
+            and named.account_id = account_channels.account_id
 
 )
 

@@ -36,6 +36,7 @@ final as (
         newest_first.deal_id,
         newest_first.owner_id,
         newest_first.account_id,
+        newest_first.partner_id,
         newest_first.source,
 
         -- strings
@@ -46,6 +47,8 @@ final as (
         newest_first.next_step,
         newest_first.lead_source,
         newest_first.loss_reason,
+        newest_first.channel,
+        newest_first.partner_name,
         -- the CRM's forecast category and probability, else the stage's defaults
         coalesce(
             newest_first.forecast_category, stages.default_forecast_category
