@@ -19,6 +19,9 @@ SEED = 20261121
 COMMENTS = ["响应及时，方案专业", "交付比预期慢", "Great onboarding team", "价格偏高",
             "Support was hard to reach", "实施顾问很专业", ""]
 COST_CATEGORIES = [("差旅", 0.4), ("客户招待", 0.25), ("样品与演示", 0.15)]
+# what selling through a channel costs beyond the teams' own spend, per quarter
+CHANNEL_COSTS = [("agent", "渠道返点", 60_000, 120_000), ("distributor", "渠道返点", 40_000, 90_000),
+                 ("ecommerce", "平台费用", 30_000, 50_000)]
 REGION_MARKETS = {"华东": 60_000_000, "华北": 35_000_000, "华南": 30_000_000}
 
 
@@ -76,6 +79,9 @@ def cost_rows(rng: random.Random, teams: list[str], as_of: date) -> list[dict]:
     for label, _ in quarters(date(2025, 1, 1), as_of):
         rows.append({"period": label, "team": "", "channel": "", "category": "市场活动",
                      "amount": f"{rng.uniform(150_000, 300_000):.2f}"})
+        for channel, category, low, high in CHANNEL_COSTS:
+            rows.append({"period": label, "team": "", "channel": channel,
+                         "category": category, "amount": f"{rng.uniform(low, high):.2f}"})
     return rows
 
 

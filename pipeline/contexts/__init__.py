@@ -19,6 +19,7 @@ MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "int_report_scopes", "rpt_data_freshness", "int_report_periods", "dim_users",
          "rpt_customer_retention", "rpt_customer_churn_risk", "rpt_target_attainment",
          "rpt_satisfaction", "rpt_cost_of_sales", "rpt_market_share", "rpt_rep_incentives",
-         "rpt_channel_performance", "rpt_channel_conflicts", "stg_config__channels")
+         "rpt_channel_performance", "rpt_channel_conflicts", "stg_config__channels",
+         "rpt_channel_returns")
 
 __all__ = ["CONTEXTS", "MARTS", "REPORTS", "Chart", "Image", "Scope", "email_context"]

@@ -21,7 +21,7 @@ def kpi_sections(marts: dict) -> dict:
         ("costs", "rpt_cost_of_sales"), ("market", "rpt_market_share"))}
 
 
-def kpi_context(marts: dict, scope: Scope) -> dict:
+def kpi_context(marts: dict, scope: Scope, language: str) -> dict:
     present = kpi_sections(marts)
     return {
         "sections": present,
@@ -29,8 +29,21 @@ def kpi_context(marts: dict, scope: Scope) -> dict:
         "satisfaction": satisfaction_section(marts, scope) if present["satisfaction"] else None,
         "costs": recent(of_scope(marts["rpt_cost_of_sales"], scope), "month", RECENT_MONTHS)
         if present["costs"] else None,
+        "channel_returns": channel_returns(marts, scope, language) if present["costs"] else [],
         "market": market_section(marts, scope) if present["market"] else None,
     }
+
+
+def channel_returns(marts: dict, scope: Scope, language: str) -> list[dict]:
+    """Each channel's cost and what it won over the last 12 months, in the channels file's
+    order, with its label."""
+    mine = of_scope(marts["rpt_channel_returns"], scope)
+    mine = mine[mine["period_kind"] == "last_12_months"]
+    channels = marts["stg_config__channels"][["channel", "channel_order",
+                                              "label_zh" if language == "zh_CN" else "label_en"]]
+    named = mine.merge(channels.set_axis(["channel", "channel_order", "label"], axis=1),
+                       on="channel", how="left")
+    return records(named.sort_values(["channel_order", "channel"]))
 
 
 def recent(frame: pd.DataFrame, by: str, count: int) -> list[dict]:

@@ -56,7 +56,7 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     context |= forecast_section(marts, scope, locale, context["charts"])
     context |= customers_section(marts, scope)
     context |= channels_section(marts, scope, locale)
-    context["kpis"] = kpi_context(marts, scope)
+    context["kpis"] = kpi_context(marts, scope, locale.language)
     context |= incentives_section(marts, scope)
     context["summary"] = performance_summary(context, quarter, locale)
     return context

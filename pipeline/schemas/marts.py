@@ -977,3 +977,22 @@ class RptChannelConflicts(pa.DataFrameModel):
     @pa.dataframe_check
     def scope_owns_some_of_the_deals(cls, df: pd.DataFrame) -> Series[bool]:
         return df["scope_open_deals_count"] <= df["open_deals_count"]
+
+
+class RptChannelReturns(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    period_kind: Series[str] = text("Which period.", nullable=False, isin=[
+        "month", "quarter_to_date", "last_12_months"])
+    period_start: Series[pd.Timestamp] = moment("First day of the period.")
+    period_end: Series[pd.Timestamp] = moment("Last day, at most the as-of date.")
+    channel: Series[str] = key("Sales channel (an id of the channels file).")
+    cost_amount: Series[float] = money("What selling through it cost (costs.csv).")
+    won_amount: Series[float] = money("Won through it.")
+    won_count: Series[int] = count("Deals won through it.")
+    return_on_cost: Series[float] = ratio("won_amount / cost_amount.")
+
+    class Config:
+        name = "rpt_channel_returns"
+        description = "One row per scope × period × channel with costs."
+        unique = ["scope_id", "period_kind", "period_start", "channel"]
+        strict = True

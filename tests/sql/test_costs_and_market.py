@@ -62,3 +62,41 @@ def test_market_share_by_region_and_period(crm):
         ("east", "North", "2026-Q1"): (5000, 0.1),
         ("west", "South", "2026-03"): (2000, 0.25),
     }
+
+
+def test_the_return_on_each_channels_cost(crm):
+    two_teams(crm)
+    crm.cost("2026-Q1", 3000, channel="agent", category="rebates")  # 1,000 a month
+    crm.cost("2026-03", 400, channel="Ecommerce", team="East")  # East's, any case
+    crm.cost("2026-03", 999, team="East")  # no channel: not a channel's cost
+    crm.deal("a1", owner="r1", stage="Closed Won", amount=5000, close="2026-03-02",
+             channel="代理商")
+    crm.deal("e1", owner="r1", stage="Closed Won", amount=1000, close="2026-03-03",
+             lead_source="天猫")
+    crm.deal("e2", owner="r2", stage="Closed Won", amount=700, close="2026-03-04",
+             lead_source="天猫")
+    crm.build(as_of="2026-03-31")
+    rows = {(r["scope_id"], r["channel"]): r for r in crm.rows(
+        "select * from rpt_channel_returns where period_kind = 'quarter_to_date'")}
+    assert {k: (float(v["cost_amount"]), float(v["won_amount"]), v["won_count"],
+                v["return_on_cost"]) for k, v in rows.items()} == {
+        ("company", "agent"): (3000, 5000, 1, pytest.approx(5000 / 3000)),
+        ("company", "ecommerce"): (400, 1700, 2, pytest.approx(4.25)),
+        ("boss", "ecommerce"): (400, 1700, 2, pytest.approx(4.25)),
+        ("east", "ecommerce"): (400, 1000, 1, 2.5),
+    }
+    march = crm.row("select * from rpt_channel_returns where scope_id = 'company' "
+                    "and channel = 'agent' and period_kind = 'month' "
+                    "and period_start = '2026-03-01'")
+    assert (float(march["cost_amount"]), march["return_on_cost"]) == (1000, 5.0)
+
+
+def test_a_cost_for_a_channel_the_channels_file_does_not_list_stops_the_run(crm):
+    from pipeline.errors import InputRejected
+
+    two_teams(crm)
+    crm.con.execute("insert into raw_files (file_id, file_name) values (1, 'costs.csv')")
+    crm.cost("2026-03", 100, channel="telesales")
+    with pytest.raises(InputRejected, match="costs.csv line .* names the channel telesales, "
+                                            "which the channels file does not list"):
+        crm.build(as_of="2026-03-31")
