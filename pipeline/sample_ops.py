@@ -20,7 +20,8 @@ COMMENTS = ["响应及时，方案专业", "交付比预期慢", "Great onboardi
             "Support was hard to reach", "实施顾问很专业", ""]
 COST_CATEGORIES = [("差旅", 0.4), ("客户招待", 0.25), ("样品与演示", 0.15)]
 # what selling through a channel costs beyond the teams' own spend, per quarter
-CHANNEL_COSTS = [("agent", "渠道返点", 60_000, 120_000), ("distributor", "渠道返点", 40_000, 90_000),
+CHANNEL_COSTS = [("agent", "渠道返点", 60_000, 120_000),
+                 ("distributor", "渠道返点", 40_000, 90_000),
                  ("ecommerce", "平台费用", 30_000, 50_000)]
 REGION_MARKETS = {"华东": 60_000_000, "华北": 35_000_000, "华南": 30_000_000}
 
