@@ -150,6 +150,14 @@ def _build_id(con, models: list[Model], config: Config) -> str:
     for (sha256,) in con.execute("select sha256 from raw_history_files "
                                  "order by kind, file_name").fetchall():
         digest.update(sha256.encode())
+    # the config files loaded as data: the rules, stages, channels and commission plans
+    tables = [row[0] for row in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main' "
+        "and starts_with(table_name, 'raw_config__') order by table_name").fetchall()]
+    for table in tables:
+        digest.update(table.encode())
+        for values in con.execute(f'select * from "{table}" order by all').fetchall():
+            digest.update(repr(values).encode())
     return digest.hexdigest()[:16]
 
 

@@ -105,3 +105,23 @@ def test_violations_persist_and_a_fixed_record_resolves_the_next_night(tmp_path)
     trend = con.execute("select count(*) from rpt_discipline_by_scope "
                         "where scope_id = 'company'").fetchall()
     assert trend == [(2,)]
+
+
+def test_a_changed_config_file_changes_the_build_id(crm, tmp_path):
+    crm.person("lead", team=None).person("r1", manager="lead").deal("d1")
+
+    def build_id() -> str:
+        crm.build(as_of="2026-03-31")
+        return crm.con.execute("select value from pipeline_state "
+                               "where key = 'build_id'").fetchone()[0]
+
+    first = build_id()
+    assert build_id() == first
+    crm.rules("""
+rules:
+  - id: stale
+    kind: stale_deal
+    days: 7
+    description: {en: "x", zh_CN: "x"}
+""", tmp_path)
+    assert build_id() != first
