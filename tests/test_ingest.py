@@ -64,7 +64,7 @@ def test_the_sample_loads_every_file_without_rejects():
     loaded = {f.path.name: f for f in result.files}
     assert {f.mapping.entity.name for f in result.files} == {
         "deals", "deal_stage_history", "accounts", "calls", "tasks", "meetings", "org",
-        "targets"}
+        "targets", "satisfaction", "costs", "market"}
     for file in result.files:
         with file.path.open(encoding="utf-8-sig", newline="") as handle:
             records = sum(1 for _ in csv.reader(handle)) - 1
