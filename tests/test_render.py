@@ -446,7 +446,8 @@ def test_the_english_and_chinese_editions_show_the_same_numbers(small, tmp_path)
                                                "recipients_file": recipients}))
     rows = crm.rows("select owner_name, team, won_amount, target_won_amount, "
                     "attainment_rate, pace_rate, won_count, win_rate, avg_won_amount, "
-                    "median_cycle_days, activities_count from rpt_scope_performance "
+                    "median_cycle_days, activities_count, new_customers_count "
+                    "from rpt_scope_performance "
                     "where scope_id = 'company' and period_kind = 'quarter_to_date' "
                     "and owner_id is not null")
     assert len(rows) == 1
@@ -461,7 +462,8 @@ def test_the_english_and_chinese_editions_show_the_same_numbers(small, tmp_path)
                              locale.percent(row["win_rate"]),
                              locale.money(row["avg_won_amount"]),
                              locale.number(row["median_cycle_days"]),
-                             locale.number(row["activities_count"])])
+                             locale.number(row["activities_count"]),
+                             locale.number(row["new_customers_count"])])
             assert line in text.splitlines(), (language, line)
     assert "CN¥1,234,567" in pdf_text(folder / "company" / "performance.pdf")
     assert "¥1,234,567" in pdf_text(folder / "company" / "zh_CN" / "performance.pdf")
