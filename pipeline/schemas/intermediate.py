@@ -383,6 +383,22 @@ class IntAccountValueTiers(pa.DataFrameModel):
         strict = True
 
 
+class IntCostScopes(pa.DataFrameModel):
+    scope_id: Series[str] = key("company, or a manager's user_id.")
+    file_number: Series[np.int32] = key("The costs file it came from.")
+    record_number: Series[int] = key("Its record in that file.")
+    month: Series[pd.Timestamp] = moment("First day of the month.")
+    channel: Series[str] = text("The channel it was spent for, lower case.")
+    category: Series[str] = text("What it was spent on.", nullable=False)
+    amount: Series[float] = money("The month's share of the cost.")
+
+    class Config:
+        name = "int_cost_scopes"
+        description = "One row per cost line per month per scope it counts in."
+        unique = ["scope_id", "file_number", "record_number", "month"]
+        strict = True
+
+
 class IntUserTeams(pa.DataFrameModel):
     user_id: Series[str] = key("Person.")
     team: Series[str] = text("Team in the stretch.")

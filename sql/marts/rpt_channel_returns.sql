@@ -1,13 +1,12 @@
 -- rpt_channel_returns: one row per report scope × period of rpt_channel_performance × sales
 -- channel with costs in costs.csv: what selling through the channel cost, what it won and the
--- return on that cost (README "Metrics"). A channel's cost given for a team counts in every
--- scope holding one of its members; one given for no team, in the company's only.
+-- return on that cost (README "Metrics"); which scopes a cost counts in: int_cost_scopes.
 
 with
 
 costs as (
 
-    select * from int_costs_monthly
+    select * from int_cost_scopes
 
     where channel is not null
 
@@ -18,18 +17,6 @@ performance as (
     select * from rpt_channel_performance
 
     where partner_id is null
-
-),
-
-users as (
-
-    select * from dim_users
-
-),
-
-scopes as (
-
-    select * from int_report_scopes
 
 ),
 
@@ -44,53 +31,21 @@ periods as (
 
 ),
 
-scoped_costs as (
-
-    select distinct
-        scopes.scope_id,
-        costs.file_number,
-        costs.record_number,
-        costs.month,
-        costs.channel,
-        costs.amount
-
-    from costs
-
-    inner join users
-        on costs.team = users.team
-
-    inner join scopes
-        on users.user_id = scopes.member_id
-
-    union
-
-    select
-        'company',
-        file_number,
-        record_number,
-        month,
-        channel,
-        amount
-
-    from costs
-
-),
-
 period_costs as (
 
     select
-        scoped_costs.scope_id,
+        costs.scope_id,
         periods.period_kind,
         periods.period_start,
         periods.period_end,
-        lower(trim(scoped_costs.channel)) as channel,
-        sum(scoped_costs.amount) as cost_amount
+        costs.channel,
+        sum(costs.amount) as cost_amount
 
-    from scoped_costs
+    from costs
 
     inner join periods
         on
-            scoped_costs.month between date_trunc('month', periods.period_start)
+            costs.month between date_trunc('month', periods.period_start)
             and periods.period_end
 
     group by all

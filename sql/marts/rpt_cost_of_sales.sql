@@ -1,13 +1,12 @@
 -- rpt_cost_of_sales: one row per report scope per month with costs, to the as-of date: what
 -- selling cost, what was won, the cost-of-sales ratio and the cost per won deal (README
--- "Metrics"). A team's cost counts in every scope that holds one of its members; a cost for a
--- channel or for the whole company counts in the company's only.
+-- "Metrics"); which scopes a cost counts in: int_cost_scopes.
 
 with
 
 costs as (
 
-    select * from int_costs_monthly
+    select * from int_cost_scopes
 
     where month <= getvariable('as_of_date')
 
@@ -21,45 +20,9 @@ closed as (
 
 ),
 
-users as (
-
-    select * from dim_users
-
-),
-
 scopes as (
 
     select * from int_report_scopes
-
-),
-
-scoped_costs as (
-
-    select distinct
-        scopes.scope_id,
-        costs.file_number,
-        costs.record_number,
-        costs.month,
-        costs.amount
-
-    from costs
-
-    inner join users
-        on costs.team = users.team
-
-    inner join scopes
-        on users.user_id = scopes.member_id
-
-    union
-
-    select
-        'company',
-        file_number,
-        record_number,
-        month,
-        amount
-
-    from costs
 
 ),
 
@@ -70,7 +33,7 @@ scope_costs as (
         month,
         sum(amount) as cost_amount
 
-    from scoped_costs
+    from costs
 
     group by all
 
