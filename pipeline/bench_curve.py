@@ -48,7 +48,7 @@ def points(paths: list[Path]) -> list[dict]:
             "pipeline_cpu_us_per_row":
                 summary["ingest_build_validate_cpu_seconds"] / rows * 1e6,
             "bare_read_us_per_row": summary["bare_read_seconds"] / rows * 1e6,
-            "bare_read_cpu_us_per_row": summary.get("bare_read_cpu_seconds", 0) / rows * 1e6,
+            "bare_read_cpu_us_per_row": summary["bare_read_cpu_seconds"] / rows * 1e6,
             "peak_bytes_per_row": summary["pipeline_peak_rss_mib"] * 2**20 / rows,
             "peak_rss_mib": summary["pipeline_peak_rss_mib"],
         })

@@ -53,7 +53,8 @@ def test_the_curve_charts_time_and_memory_per_row(tmp_path):
         path.write_text(json.dumps({"deals": deals, "rows": {"Deals.csv": rows}, "summary": {
             "ingest_build_validate_seconds": seconds,
             "ingest_build_validate_cpu_seconds": seconds * 1.5,
-            "bare_read_seconds": seconds / 3, "pipeline_peak_rss_mib": mib}}), "utf-8")
+            "bare_read_seconds": seconds / 3, "bare_read_cpu_seconds": seconds / 4,
+            "pipeline_peak_rss_mib": mib}}), "utf-8")
         paths.append(str(path))
     chart = tmp_path / "curve.png"
     found = bench_curve.main(["--plot", *paths, "--chart", str(chart), "--out", str(tmp_path)])
