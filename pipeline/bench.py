@@ -182,6 +182,7 @@ def render_pairs(bench: Bench, con, config, folder: Path) -> None:
     from pipeline.db import frame
     from pipeline.pdf import epoch, write_pdf
 
+    folder = folder.resolve()  # WeasyPrint takes the font by an absolute file: URI
     marts = {name: frame(con, name) for name in MARTS}
     editions = [e for e in render.plan_editions(marts["dim_users"], [], config)
                 if e.scope.scope_id != "company"][:PAIRS_MEASURED]
