@@ -175,7 +175,7 @@ def pipeline_steps(bench: Bench, inbox: Path, out: Path, total_rows: int,
 
 def render_pairs(bench: Bench, con, config, folder: Path) -> None:
     """A manager's report pair (performance and funnel loss, HTML and PDF, in the run's
-    language) for the first PAIRS_MEASURED managers, on the run's worker processes, started
+    language) for PAIRS_MEASURED managers, on the run's worker processes, started
     beforehand: the seconds per pair."""
     from pipeline import fonts, render
     from pipeline.contexts import MARTS
@@ -184,8 +184,11 @@ def render_pairs(bench: Bench, con, config, folder: Path) -> None:
 
     folder = folder.resolve()  # WeasyPrint takes the font by an absolute file: URI
     marts = {name: frame(con, name) for name in MARTS}
-    editions = [e for e in render.plan_editions(marts["dim_users"], [], config)
-                if e.scope.scope_id != "company"][:PAIRS_MEASURED]
+    managers = [e for e in render.plan_editions(marts["dim_users"], [], config)
+                if e.scope.scope_id != "company"]
+    # spread over the list (directors first, then managers), so each level counts as often
+    # as it occurs
+    editions = managers[::max(1, len(managers) // PAIRS_MEASURED)][:PAIRS_MEASURED]
     meta = {"as_of": config.as_of, "build_id": "bench", "newest_record": None}
     with render.workers(config.threads, marts) as pool:
         run = pool.map if pool is not None else map
