@@ -25,7 +25,7 @@ $(VENV)/.installed-docs: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[docs]'
 	@touch $@
 
-.PHONY: help install run nightly deliver resend backfill bench ingest marts validate snapshot reports screenshots test lint sample clean
+.PHONY: help install run nightly deliver resend backfill bench bench-curve ingest marts validate snapshot reports screenshots test lint sample clean
 
 help: ## Show the available targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +72,10 @@ screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports f
 SCALE ?= small
 bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large
 	$(PY) -m pipeline.bench --scale $(SCALE) --out $(OUT)/bench
+
+BASE ?= 125000
+bench-curve: $(VENV)/.installed ## Bench at 1x, 2x, 4x BASE deals (no reports); chart docs/bench_linearity.png
+	$(PY) -m pipeline.bench_curve --base $(BASE) --out $(OUT)/bench
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest

@@ -31,10 +31,16 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params=None):
     return found[0] if found else None
 
 
-def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
-    """A table as a pandas frame. A VARCHAR column holding only nulls arrives as object;
-    it is given the string dtype its DuckDB type means, so contracts see the declared type."""
+def frame(con: duckdb.DuckDBPyConnection, table: str, *, columns: list[str] | None = None,
+          limit: int | None = None) -> pd.DataFrame:
+    """A table (or some of its columns, or its first rows) as a pandas frame. A VARCHAR column
+    holding only nulls arrives as object; it is given the string dtype its DuckDB type means,
+    so contracts see the declared type."""
     relation = con.table(table)
+    if columns is not None:
+        relation = relation.select(*(duckdb.ColumnExpression(c) for c in columns))
+    if limit is not None:
+        relation = relation.limit(limit)
     data = relation.df()
     for column, type_ in zip(relation.columns, relation.types, strict=True):
         if str(type_) == "VARCHAR" and data[column].dtype == object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 import pandas as pd
 import yaml
@@ -27,6 +27,13 @@ def catalogue(language: str) -> dict[str, str]:
 def _babel(language: str) -> BabelLocale:
     """Parsed once: Babel normalises a locale name on every call it is given as a string."""
     return BabelLocale.parse(language)
+
+
+@lru_cache(maxsize=65_536, typed=True)
+def _decimal(value, pattern: str, language: str) -> str:
+    """Babel's format_decimal, remembered: a report formats the same few numbers many times.
+    (Zero is not remembered: 0.0 and -0.0 are one key but may print differently.)"""
+    return format_decimal(value, format=pattern, locale=_babel(language))
 
 
 def _missing(value) -> bool:
@@ -81,7 +88,9 @@ class Locale:
         if _missing(value):
             return EMPTY
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=_babel(self.language))
+        if value == 0:
+            return format_decimal(value, format=pattern, locale=_babel(self.language))
+        return _decimal(value, pattern, self.language)
 
     def date(self, value) -> str:
         if _missing(value):

@@ -212,23 +212,29 @@ def write_edition(folder: Path, edition: Edition, marts: dict,
                   meta: dict) -> list[tuple[str, Path]]:
     """An edition's HTML reports, charts, extra files and email; returns its PDF jobs."""
     env = environment(edition.locale)
-    (folder / "charts").mkdir(parents=True, exist_ok=True)
     contexts, jobs = {}, []
     for report in REPORTS:
-        context = CONTEXTS[report](marts, edition.scope, edition.locale)
-        contexts[report] = context
-        for chart in context["charts"].values():
-            (folder / chart.file).write_text(chart.svg, encoding="utf-8")
-        for name, text in context.get("files", {}).items():
-            (folder / name).write_text(text, encoding="utf-8-sig")
-        html = env.get_template(f"{report}.html").render(
-            context, report=report, scope=edition.scope,
-            title=edition.locale.text(f"report_{report}"), **meta)
-        (folder / f"{report}.html").write_text(html, encoding="utf-8")
+        contexts[report], html = write_report(folder, edition, report, env, marts, meta)
         jobs.append((html, folder / f"{report}.pdf"))
     write_email(folder, edition, env, email_context(contexts, marts, edition.scope,
                                                      edition.locale), contexts, meta)
     return jobs
+
+
+def write_report(folder: Path, edition: Edition, report: str, env: Environment, marts: dict,
+                 meta: dict) -> tuple[dict, str]:
+    """One report's HTML, charts and extra files; returns its context and its HTML."""
+    (folder / "charts").mkdir(parents=True, exist_ok=True)
+    context = CONTEXTS[report](marts, edition.scope, edition.locale)
+    for chart in context["charts"].values():
+        (folder / chart.file).write_text(chart.svg, encoding="utf-8")
+    for name, text in context.get("files", {}).items():
+        (folder / name).write_text(text, encoding="utf-8-sig")
+    html = env.get_template(f"{report}.html").render(
+        context, report=report, scope=edition.scope,
+        title=edition.locale.text(f"report_{report}"), **meta)
+    (folder / f"{report}.html").write_text(html, encoding="utf-8")
+    return context, html
 
 
 def write_email(folder: Path, edition: Edition, env: Environment, context: dict,

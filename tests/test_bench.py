@@ -7,7 +7,7 @@ import json
 
 import duckdb
 
-from pipeline import bench, bench_data
+from pipeline import bench, bench_curve, bench_data
 
 
 def test_the_benchmark_writes_every_figure(tmp_path):
@@ -44,3 +44,20 @@ def test_the_org_has_a_manager_per_ten_reps_and_a_director_per_ten_managers():
     scale = bench_data.scale_of("large")
     assert (scale.deals, scale.reps, scale.managers, scale.directors) == (
         1_000_000, 500, 50, 5)
+
+
+def test_the_curve_charts_time_and_memory_per_row(tmp_path):
+    paths = []
+    for deals, rows, seconds, mib in ((100, 1000, 1.0, 100.0), (200, 2000, 2.2, 190.0)):
+        path = tmp_path / f"{deals}.json"
+        path.write_text(json.dumps({"deals": deals, "rows": {"Deals.csv": rows}, "summary": {
+            "ingest_build_validate_seconds": seconds,
+            "ingest_build_validate_cpu_seconds": seconds * 1.5,
+            "bare_read_seconds": seconds / 3, "bare_read_cpu_seconds": seconds / 4,
+            "pipeline_peak_rss_mib": mib}}), "utf-8")
+        paths.append(str(path))
+    chart = tmp_path / "curve.png"
+    found = bench_curve.main(["--plot", *paths, "--chart", str(chart), "--out", str(tmp_path)])
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert [p["rows"] for p in found] == [1000, 2000]
+    assert round(found[1]["pipeline_us_per_row"]) == 1100

@@ -28,15 +28,18 @@ def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     violations = marts["fct_discipline_violations"]
     violations = violations[violations["owner_id"].isin(members)]
     rules = marts["rpt_discipline_rules"].set_index("rule_id")
-    describe = partial(describe_violation, rules=rules, locale=locale)
+    describe = partial(describe_violation, rules=rules.to_dict("index"), locale=locale)
     open_ones = violations[~violations["is_resolved"]].assign(
         severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
         ["is_new", "severity_rank", "days_open", "record_name"],
         ascending=[False, True, False, True])
+    # each described once, for the report and the CSV alike
+    open_ones = open_ones.assign(description=[describe(row) for row in records(open_ones)])
+    by_owner = dict(list(open_ones.groupby("owner_id", sort=False)))
     by_rep = []
     for rep in records(reps):
-        mine = open_ones[open_ones["owner_id"] == rep["owner_id"]]
-        rows = [dict(row, description=describe(row)) for row in records(mine)]
+        mine = by_owner.get(rep["owner_id"], open_ones.head(0))
+        rows = records(mine)
         if rows:
             by_rep.append({"rep": rep, "records": rows[:RECORDS_PER_REP],
                            "more": max(0, len(rows) - RECORDS_PER_REP)})
@@ -45,7 +48,7 @@ def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     context = {"summary_row": one(trend.tail(1)), "trend": records(trend),
                "reps": records(reps), "by_rep": by_rep, "skipped_rules": skipped,
                "csv_file": CSV_FILE, "charts": {},
-               "files": {CSV_FILE: violations_csv(open_ones, describe)}}
+               "files": {CSV_FILE: violations_csv(open_ones)}}
     if len(trend):
         title = locale.text("discipline_trend_chart")
         context["charts"]["trend"] = vector("discipline", "trend", title,
@@ -83,9 +86,10 @@ def discipline_summary(trend: pd.DataFrame, reps: pd.DataFrame, locale: Locale) 
     return lines
 
 
-def describe_violation(row: dict, *, rules: pd.DataFrame, locale: Locale) -> str:
-    """The rule's description in the report's language, with the violation's numbers."""
-    rule = rules.loc[row["rule_id"]]
+def describe_violation(row: dict, *, rules: dict[str, dict], locale: Locale) -> str:
+    """The rule's description in the report's language, with the violation's numbers; `rules`
+    maps each rule_id to its row of rpt_discipline_rules."""
+    rule = rules[row["rule_id"]]
     text = rule["description_zh"] if locale.language == "zh_CN" else rule["description_en"]
     detail = row["detail"] or ""
     if rule["kind"] == "missing_fields":
@@ -108,11 +112,11 @@ def _whole(value) -> bool:
     return value is None or pd.isna(value) or float(value).is_integer()
 
 
-def violations_csv(violations: pd.DataFrame, describe) -> str:
+def violations_csv(violations: pd.DataFrame) -> str:
     columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
-               "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new"]
-    table = violations[columns].copy()
-    table["description"] = [describe(row) for row in records(violations)]
+               "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new",
+               "description"]
+    table = violations[columns]
     buffer = io.StringIO()
     table.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

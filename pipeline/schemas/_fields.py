@@ -49,3 +49,15 @@ def flag(description: str) -> pa.Field:
 
 def days(description: str) -> pa.Field:
     return pa.Field(ge=0, nullable=True, description=description)
+
+
+def in_sql(condition: str):
+    """The same table check in SQL, for a table checked inside DuckDB (pipeline/sql_checks.py):
+    a condition every row meets, or a `select` from {table} of the groups that fail. Goes
+    under @pa.dataframe_check; tests/test_sql_checks.py holds both forms to one verdict."""
+
+    def mark(function):
+        function.sql = condition
+        return function
+
+    return mark

@@ -15,6 +15,7 @@ from pipeline.schemas._fields import (
     count,
     days,
     flag,
+    in_sql,
     key,
     moment,
     money,
@@ -70,6 +71,8 @@ class IntDealStageVisits(DealGrain):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("select source, deal_id from {table} "
+            "group by all having count(*) filter (where left_at is null) <> 1")
     def one_current_stay_per_deal(cls, df: pd.DataFrame) -> bool:
         current = df[df["left_at"].isna()].groupby(["source", "deal_id"]).size()
         return bool((current == 1).all()) and len(current) == df[["source", "deal_id"]] \
@@ -249,6 +252,7 @@ class IntDealFunnelStages(DealGrain):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("is_reached or not (is_reached_next or is_lost_here)")
     def passing_or_losing_needs_reaching(cls, df: pd.DataFrame) -> Series[bool]:
         return df["is_reached"] | ~(df["is_reached_next"] | df["is_lost_here"])
 

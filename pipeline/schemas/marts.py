@@ -14,6 +14,7 @@ from pipeline.schemas._fields import (
     count,
     days,
     flag,
+    in_sql,
     key,
     moment,
     money,
@@ -99,6 +100,7 @@ class FctDeals(pa.DataFrameModel):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("stage_order is null or furthest_stage_order >= stage_order")
     def furthest_stage_not_behind_current(cls, df: pd.DataFrame) -> Series[bool]:
         return df["stage_order"].isna() | (df["furthest_stage_order"] >= df["stage_order"])
 
@@ -125,6 +127,7 @@ class FctDealStageEvents(pa.DataFrameModel):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("left_at is null or left_at >= entered_at")
     def left_after_entering(cls, df: pd.DataFrame) -> Series[bool]:
         return df["left_at"].isna() | (df["left_at"] >= df["entered_at"])
 
@@ -465,6 +468,7 @@ class FctDealHistory(pa.DataFrameModel):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("valid_to is null or valid_to > valid_from")
     def validity_runs_forward(cls, df: pd.DataFrame) -> Series[bool]:
         return df["valid_to"].isna() | (df["valid_to"] > df["valid_from"])
 
@@ -649,6 +653,7 @@ class FctDisciplineViolations(pa.DataFrameModel):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("not (is_new and is_resolved)")
     def resolved_ones_are_not_new(cls, df: pd.DataFrame) -> Series[bool]:
         return ~(df["is_new"] & df["is_resolved"])
 

@@ -8,7 +8,16 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
-from pipeline.schemas._fields import FORECAST_CATEGORIES, STATUSES, key, moment, money, order, text
+from pipeline.schemas._fields import (
+    FORECAST_CATEGORIES,
+    STATUSES,
+    in_sql,
+    key,
+    moment,
+    money,
+    order,
+    text,
+)
 
 
 class SourceGrain(pa.DataFrameModel):
@@ -75,6 +84,7 @@ class StgCrmDeals(SourceGrain):
         strict = True
 
     @pa.dataframe_check
+    @in_sql("status = 'open' or close_date is not null")
     def closed_deals_have_a_close_date(cls, df: pd.DataFrame) -> Series[bool]:
         return (df["status"] == "open") | df["close_date"].notna()
 
