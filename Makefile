@@ -65,7 +65,7 @@ reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validate
 	$(PY) -m pipeline report $(RUN_ARGS)
 
 screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the README (docs/screenshots/)
-	$(PY) -m pipeline run $(RUN_ARGS)
+	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
 	$(PY) -m pipeline.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
 		--edition company --edition 5743045000010000003/en
 
