@@ -7,6 +7,7 @@ import pandera.pandas as pa
 STATUSES = ["open", "won", "lost"]
 FORECAST_CATEGORIES = ["pipeline", "best_case", "commit", "closed", "omitted"]
 ACTIVITY_TYPES = ["call", "meeting", "task"]
+HOLDER_KINDS = ["rep", "team"]  # whose target: a rep's or a team's
 
 
 def key(description: str) -> pa.Field:

@@ -7,10 +7,11 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from pipeline.canonical import TARGET_METRICS
+from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
     FORECAST_CATEGORIES,
+    HOLDER_KINDS,
     STATUSES,
     count,
     days,
@@ -299,7 +300,7 @@ class IntTargetsMonthly(pa.DataFrameModel):
     user_id: Series[str] = text("The rep whose target it is; null for a team's.")
     team: Series[str] = text("The team whose target it is; null for a rep's.")
     holder_id: Series[str] = key("The rep's user_id or the team's name.")
-    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=HOLDER_KINDS)
     metric: Series[str] = text("The metric.", nullable=False, isin=list(TARGET_METRICS))
     period_month: Series[pd.Timestamp] = moment("First day of the month.")
     target: Series[float] = money("The month's target (its share of a quarter's).")
@@ -357,7 +358,8 @@ class IntSatisfactionResponses(pa.DataFrameModel):
                                  "the deal nor the account.")
     account_id: Series[str] = text("The account it is about.")
     deal_id: Series[str] = text("The deal it is about.")
-    scale: Series[str] = text("The scale of the score.", nullable=False, isin=["1-5", "0-10"])
+    scale: Series[str] = text("The scale of the score.", nullable=False,
+                              isin=list(SATISFACTION_SCALES))
     score: Series[float] = pa.Field(ge=0, le=10, description="The score.")
     is_promoter: Series[bool] = flag("A 0-10 score of 9 or 10.")
     is_detractor: Series[bool] = flag("A 0-10 score of 6 or below.")

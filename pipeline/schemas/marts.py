@@ -10,6 +10,7 @@ from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
     FORECAST_CATEGORIES,
+    HOLDER_KINDS,
     STATUSES,
     count,
     days,
@@ -812,7 +813,7 @@ class RptTargetAttainment(pa.DataFrameModel):
                                     isin=["month_to_date", "quarter_to_date"])
     period_start: Series[pd.Timestamp] = moment("First day of the period.")
     period_end: Series[pd.Timestamp] = moment("The as-of date.")
-    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=HOLDER_KINDS)
     holder_id: Series[str] = key("The rep's user_id or the team's name.")
     holder_name: Series[str] = key("The rep's or the team's name.")
     metric: Series[str] = text("The metric.", nullable=False, isin=list(TARGET_METRICS))

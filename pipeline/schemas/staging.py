@@ -10,6 +10,7 @@ from pandera.typing import Series
 from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import (
     FORECAST_CATEGORIES,
+    HOLDER_KINDS,
     STATUSES,
     in_sql,
     key,
@@ -347,7 +348,7 @@ class StgOpsTargets(pa.DataFrameModel):
     record_number: Series[int] = key("Its record in that file.")
     team: Series[str] = text("The team whose target it is; null for a rep's.")
     holder_id: Series[str] = key("The rep's user_id or the team's name.")
-    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=["rep", "team"])
+    holder_kind: Series[str] = text("rep or team.", nullable=False, isin=HOLDER_KINDS)
     metric: Series[str] = text("The metric the target is for.", nullable=False,
                                isin=list(TARGET_METRICS))
     period: Series[str] = text("The period as given: 2026-03 or 2026-Q1.", nullable=False,
