@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipeline import bench_data
+from pipeline import bench_data, publish
 from pipeline.build import build_order, discover_models, set_run_variables
 from pipeline.config import load_config
 from pipeline.db import connect
@@ -154,10 +154,11 @@ def bench_config(inbox: Path, out: Path):
 
 def pipeline_steps(bench: Bench, inbox: Path, out: Path, total_rows: int,
                    render: bool) -> None:
-    from pipeline.render import publish_reports, render_staged
+    from pipeline.render import render_reports
 
-    config = bench_config(inbox, out)
     shutil.rmtree(out, ignore_errors=True)
+    config = bench_config(inbox, out)
+    config = replace(config, release_dir=publish.current_or_new(out, "bench"))
     with connect(config) as con:
         for step in ("ingest", "build", "validate", "snapshot"):
             with bench.measure("pipeline", step, total_rows):
@@ -166,7 +167,7 @@ def pipeline_steps(bench: Bench, inbox: Path, out: Path, total_rows: int,
             editions = con.execute("select count(*) + 1 from dim_users where is_manager"
                                    ).fetchone()[0]
             with bench.measure("pipeline", "report", total_rows):
-                publish_reports(config, render_staged(con, config))
+                render_reports(con, config)
             bench.figures[-1]["editions"] = editions
             bench.figures[-1]["seconds_per_edition"] = round(
                 bench.figures[-1]["seconds"] / editions, 3)

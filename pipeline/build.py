@@ -18,6 +18,7 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError, InputRejected
+from pipeline.failpoints import failpoint
 from pipeline.paths import SQL_DIR
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,9 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
     set_run_variables(con, config)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
-    for model in models:
+    for number, model in enumerate(models, start=1):
+        if number == len(models) // 2:
+            failpoint("build.halfway")
         try:
             con.execute(f"create or replace table {model.name} as (\n{model.sql}\n)")
         except duckdb.Error as error:

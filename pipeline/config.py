@@ -52,12 +52,15 @@ class Config:
     stale_action: str = "warn"
     mail_attempts: int = 4
     mail_backoff_seconds: float = 30.0
-    warehouse_file: Path | None = None
+    # the release a step writes (out/.releases/<name>/: see pipeline/publish.py), and where
+    # a run's validation results go before it is published
+    release_dir: Path | None = None
+    validation_folder: Path | None = None
 
     @property
     def warehouse(self) -> Path:
-        """The published warehouse, or the one a run is building (warehouse_file)."""
-        return self.warehouse_file or self.out / "warehouse.duckdb"
+        """The warehouse of the release being written, else the published one."""
+        return (self.release_dir or self.out) / "warehouse.duckdb"
 
     @property
     def published_warehouse(self) -> Path:
@@ -65,7 +68,7 @@ class Config:
 
     @property
     def validation_dir(self) -> Path:
-        return self.out / "validation"
+        return self.validation_folder or (self.release_dir or self.out) / "validation"
 
     @property
     def reports_dir(self) -> Path:
@@ -84,12 +87,14 @@ class Config:
         return self.out / "runs"
 
     @property
-    def building_dir(self) -> Path:
-        return self.out / ".building"
+    def history_dir(self) -> Path:
+        """The published history records, which a build reads."""
+        return self.out / "history"
 
     @property
-    def history_dir(self) -> Path:
-        return self.out / "history"
+    def history_target(self) -> Path:
+        """Where the snapshot step writes this date's records."""
+        return (self.release_dir or self.out) / "history"
 
     @property
     def mapping_dirs(self) -> list[Path]:

@@ -80,7 +80,7 @@ def record_snapshot(con: duckdb.DuckDBPyConnection, config: Config) -> None:
                                "run `make validate` first")
     as_of = config.as_of.isoformat()
     for kind, query in SNAPSHOTS.items():
-        folder = config.history_dir / kind
+        folder = config.history_target / kind
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{as_of}.parquet"
         partial = folder / f".{as_of}.parquet.partial"

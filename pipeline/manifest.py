@@ -49,7 +49,9 @@ class Manifest:
 
     def record_outputs(self) -> None:
         config = self.config
-        summary = config.validation_dir / "summary.json"
+        summary = config.runs_dir / f"{self.data['run_id']}.validation" / "summary.json"
+        if not summary.is_file():
+            summary = config.validation_dir / "summary.json"
         if summary.is_file():
             self.data["validation"] = json.loads(summary.read_text(encoding="utf-8"))
         reports = config.reports_dir / config.as_of.isoformat()

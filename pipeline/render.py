@@ -3,8 +3,8 @@ every edition: a scope (the company, or a manager's whole subtree) in a language
 
 Every scope gets an edition in the `language` setting, in out/reports/<as-of>/<scope>/; a
 recipient who reads another language gets theirs in <scope>/<language>/. The run's reports
-are written to a temporary folder that replaces out/reports/<as-of>/ only once every file is
-written; then the archive pages (out/reports/index.html, out/reports/archive/) are rebuilt.
+are written to a new folder that no reader sees until the run is published (pipeline/publish.py),
+with the archive pages (out/reports/index.html, out/reports/archive/) rebuilt for it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ import logging
 import multiprocessing
 import re
 import shutil
-import tempfile
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -25,11 +24,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from pipeline import archive, fonts, logs
+from pipeline import archive, fonts, logs, publish
 from pipeline.config import Config
 from pipeline.contexts import CONTEXTS, MARTS, REPORTS, Scope, email_context
 from pipeline.db import frame, read_state, scalar
 from pipeline.errors import ConfigError, ValidationFailed
+from pipeline.failpoints import failpoint
 from pipeline.i18n import Locale
 from pipeline.paths import TEMPLATES_DIR
 from pipeline.pdf import epoch, write_pdf
@@ -55,13 +55,17 @@ class Edition:
 
 
 def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
-    """Writes every edition of the run and publishes them; returns out/reports/<as-of>/."""
+    """The report step on its own: writes every edition of the date and puts them in the
+    release being written (config.release_dir, else the published one); returns
+    out/reports/<as-of>/."""
+    if config.release_dir is None:
+        config = replace(config, release_dir=publish.current_or_new(config.out, "reports"))
     return publish_reports(config, render_staged(con, config))
 
 
 def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
-    """Writes every edition of the run into a new hidden folder beside the published ones;
-    returns it. Nothing a reader sees changes until publish_reports."""
+    """Writes every edition of the run into a new folder of out/.store/ that no link points
+    at yet; returns it. Nothing a reader sees changes until it is published."""
     build_id = _checked_build(con, config)
     fonts.font_path()
     marts = {name: frame(con, name) for name in MARTS}
@@ -73,14 +77,13 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
             "newest_record": scalar(con, "select max(newest_record_at) from "
                                     "rpt_data_freshness where entity = 'deals'")}
 
-    config.reports_dir.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(config.reports_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".rendering-", dir=config.reports_dir)).resolve()
+    staging = publish.store_folder(config.out, config.as_of.isoformat()).resolve()
     try:
         with workers(config.threads, marts) as pool:
             jobs = [job for found in _map(pool, write_edition_job, [
                 (staging / edition.folder, edition, meta) for edition in editions])
                 for job in found]
+            failpoint("report.halfway")
             font = fonts.write_subset([html for html, _ in jobs],
                                       staging / ".fonts" / "report-sans.ttf")
             refused = [url for found in _map(pool, write_pdf, [
@@ -107,19 +110,20 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
 
 
 def publish_reports(config: Config, staging: Path) -> Path:
-    """Swaps the rendered folder in as out/reports/<as-of>/, then rebuilds the archive."""
-    target = config.reports_dir / config.as_of.isoformat()
-    _publish(staging, target)
+    """Links the rendered folder in as <release>/reports/<as-of>/, in place of any earlier
+    one, and rebuilds the archive pages (the report step on its own)."""
+    reports = config.release_dir / "reports"
+    publish.link(reports / config.as_of.isoformat(), staging)
+    write_archive(config, reports)
+    publish.remove_leftovers(config.out)
+    log.info("published the reports of %s", config.as_of.isoformat())
+    return config.reports_dir / config.as_of.isoformat()
+
+
+def write_archive(config: Config, reports: Path) -> None:
+    """out/reports/index.html and archive/<scope>.html, from the dates `reports` holds."""
     default = Locale(config.language, config.currency)
-    archive.write_archive(config.reports_dir, REPORTS, default, environment(default))
-    log.info("published the reports of %s in %s", config.as_of.isoformat(), target)
-    return target
-
-
-def remove_leftovers(reports_dir: Path) -> None:
-    """Folders a killed run left half-written or half-swapped (the caller holds the lock)."""
-    for folder in [*reports_dir.glob(".rendering-*"), *reports_dir.glob(".old-*")]:
-        shutil.rmtree(folder, ignore_errors=True)
+    archive.write_archive(reports, REPORTS, default, environment(default))
 
 
 def _checked_build(con: duckdb.DuckDBPyConnection, config: Config) -> str:
@@ -268,17 +272,6 @@ def _write_recipients(path: Path, recipients: list[Recipient],
     path.write_text(json.dumps(
         [asdict(r) | {"folder": folders[(r.scope_id, r.language)]} for r in recipients],
         ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def _publish(staging: Path, target: Path) -> None:
-    """Swap the new folder in; the old one is removed only after the swap."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".old-{target.name}-{staging.name}")
-        target.rename(old)
-    staging.rename(target)
-    if old is not None:
-        shutil.rmtree(old)
 
 
 def environment(locale: Locale) -> Environment:

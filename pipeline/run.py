@@ -1,12 +1,13 @@
 """A run: the steps in order, one run at a time, with a manifest; the whole pipeline is
 write-audit-publish.
 
-The whole pipeline (ingest -> build -> validate -> snapshot -> report) builds a new
-warehouse in out/.building/ and renders into a hidden folder; only when every step has
-passed are the warehouse and the reports swapped in, each by one rename. A run that fails or
-is killed at any point leaves the published warehouse and reports as they were. Then, and
-only then, the run's email goes out (deliver). A single step (`make marts`, ...) works on
-the published warehouse in place, for analysts.
+The whole pipeline (ingest -> build -> validate -> snapshot -> report) writes a new release
+(out/.releases/<run id>/: warehouse, validation results, history records, reports) that no
+reader sees; only when every step has passed is it published, all at once, by one rename
+(pipeline/publish.py). A run that fails or is killed at any point leaves the published
+warehouse, reports and history as they were. Then, and only then, the run's email goes out
+(deliver). A single step (`make marts`, ...) works on the published release in place, for
+analysts.
 
 Each step's module is imported when the step runs, so `ingest` alone never pays for
 matplotlib and WeasyPrint.
@@ -17,10 +18,10 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from pipeline import publish
 from pipeline.config import Config, smtp_settings
 from pipeline.db import connect
 from pipeline.errors import PipelineError
@@ -127,13 +128,11 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
 
 
 def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
-    from pipeline.render import publish_reports, render_staged
+    from pipeline.render import render_staged, write_archive
 
-    building = config.building_dir
-    shutil.rmtree(building, ignore_errors=True)
-    building.mkdir(parents=True)
-    staged = replace(config, warehouse_file=building / "warehouse.duckdb")
-    reports = None
+    release = publish.new_release(config.out, run_id)
+    validation = config.runs_dir / f"{run_id}.validation"
+    staged = replace(config, release_dir=release, validation_folder=validation)
     steps = (*PIPELINE, "publish", *(("deliver",) if mail != OFF else ()))
     with progress(steps) as advance:
         try:
@@ -146,18 +145,16 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
                 manifest.record_inputs(con)
                 con.execute("checkpoint")
 
-            def publish() -> None:
-                os.replace(staged.warehouse, config.published_warehouse)
-                publish_reports(config, reports)
+            def publish_release() -> None:
+                os.replace(validation, release / "validation")
+                publish.publish(config.out, release, config.as_of.isoformat(), reports,
+                                lambda folder: write_archive(config, folder))
 
-            _timed(manifest, "publish", publish)
+            _timed(manifest, "publish", publish_release)
             advance("publish")
         except BaseException:
-            if reports is not None and reports.exists():
-                shutil.rmtree(reports, ignore_errors=True)
+            publish.remove_leftovers(config.out)
             raise
-        finally:
-            shutil.rmtree(building, ignore_errors=True)
         if mail != OFF:
             from pipeline.deliver import deliver_reports
 
@@ -167,9 +164,11 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
 
 
 def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:
-    with connect(config) as con, progress(steps) as advance:
+    staged = replace(config, release_dir=publish.current_or_new(config.out,
+                                                                manifest.data["run_id"]))
+    with connect(staged) as con, progress(steps) as advance:
         for step in steps:
-            _timed(manifest, step, lambda s=step: step_function(s)(con, config))
+            _timed(manifest, step, lambda s=step: step_function(s)(con, staged))
             advance(step)
 
 

@@ -87,7 +87,7 @@ def test_a_failed_contract_stops_the_run_with_exit_4_and_writes_the_cases(small_
     result = pipeline("report", *common)
     assert result.returncode == 4
     assert "have not passed validation" in result.stderr
-    assert not (out / "reports").exists()
+    assert not (out / "reports" / "2026-11-20").exists()
 
 
 def test_sending_without_mail_settings_stops_before_any_work(tmp_path):
