@@ -9,7 +9,14 @@ INBOX ?= data/sample
 OUT ?= out
 # The sample's own as-of date (pipeline/sample.py AS_OF), so its reports are never empty.
 AS_OF ?= 2026-11-20
-RUN_ARGS = --inbox $(INBOX) --out $(OUT) --as-of $(AS_OF)
+# The sample's settings (its recipients and commission plans) with the sample's inbox; a
+# deployment's own, config/pipeline.yaml, with any other.
+ifeq ($(INBOX),data/sample)
+CONFIG ?= data/sample-config/pipeline.yaml
+else
+CONFIG ?= config/pipeline.yaml
+endif
+RUN_ARGS = --inbox $(INBOX) --out $(OUT) --as-of $(AS_OF) --config $(CONFIG)
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +54,7 @@ resend: $(VENV)/.installed ## Email AS_OF's reports to RECIPIENT again (new Mess
 
 backfill: $(VENV)/.installed ## Run every date FROM..TO in order (no email): make backfill FROM=... TO=...
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }
-	$(PY) -m pipeline backfill --inbox $(INBOX) --out $(OUT) --from $(FROM) --to $(TO)
+	$(PY) -m pipeline backfill --inbox $(INBOX) --out $(OUT) --config $(CONFIG) --from $(FROM) --to $(TO)
 
 ingest: $(VENV)/.installed ## Load the inbox's exports into the raw_ tables of out/warehouse.duckdb
 	$(PY) -m pipeline ingest $(RUN_ARGS)

@@ -9,7 +9,6 @@ out/outbox/<as-of>/ as .eml files and the log is not touched.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from pipeline.config import Config, smtp_settings
 from pipeline.delivery_log import Delivery, DeliveryLog
-from pipeline.errors import ConfigError, DeliveryFailed
+from pipeline.errors import ConfigError, DeliveryFailed, PublishedWithProblems
 from pipeline.i18n import Locale
 from pipeline.messages import (
     message_id,
@@ -27,12 +26,13 @@ from pipeline.messages import (
     sender_domain,
     text_message,
 )
-from pipeline.recipients import RECIPIENTS_FILE, load_recipient_rules
+from pipeline.recipients import RECIPIENTS_FILE, load_recipient_rules, read_recipients
 from pipeline.smtp import AuthFailed, Mailer, Permanent, Temporary, Unknown
 
 log = logging.getLogger(__name__)
 
 RUN_FAILURE = "run-failure"
+RUN_PROBLEMS = "run-problems"
 DRY_RUN_SENDER = "reports@localhost"
 
 
@@ -48,7 +48,7 @@ def deliver_reports(config: Config, run_id: str, *, dry_run: bool) -> list[Deliv
     """Sends (or writes) every message of the published run that is not yet sent; returns
     the log's rows for the date. Raises DeliveryFailed if any message of this run failed."""
     run_folder = _run_folder(config)
-    recipients = _recipients(run_folder)
+    recipients = read_recipients(run_folder)
     as_of = config.as_of.isoformat()
     if dry_run:
         _write_outbox(config, run_folder, recipients)
@@ -72,14 +72,15 @@ def resend(config: Config, run_id: str, recipient: str, report: str | None = Non
     settings = smtp_settings()
     with DeliveryLog(config.delivery_log, run_id) as book:
         chosen = [d for d in book.all(as_of) if d.recipient.lower() == recipient.lower()
-                  and (report is None or d.report == report) and d.report != RUN_FAILURE]
+                  and (report is None or d.report == report)
+                  and d.report not in (RUN_FAILURE, RUN_PROBLEMS)]
         if not chosen:
             raise ConfigError(f"the delivery log has no report for {recipient} as of {as_of}"
                               + (f" in {report}" if report else ""))
         for d in chosen:
             book.renew(d, message_id(as_of, d.report, d.recipient, d.generation + 1,
                                      sender_domain(settings.sender)))
-        names = _names(_recipients(run_folder))
+        names = _names(read_recipients(run_folder))
         renewed = [Outgoing(book.find(as_of, d.recipient, d.report),
                             names.get((d.recipient, d.report), "")) for d in chosen]
         _send(book, renewed, config, run_folder, settings)
@@ -90,39 +91,55 @@ def notify_ops(config: Config, run_id: str, exit_code: int, error: str, *,
                dry_run: bool) -> None:
     """One summary of a failed run to the ops addresses, at most once per as-of date.
     Never raises: the run has already failed, and says why in its own log."""
+    locale = Locale(config.language, config.currency)
+    date = locale.date(config.as_of)
+    _tell_ops(config, run_id, RUN_FAILURE, (
+        locale.text("failure_subject", date=date, code=exit_code),
+        locale.text("failure_body_delivery" if exit_code == DeliveryFailed.exit_code
+                    else "failure_body", date=date, code=exit_code, run_id=run_id,
+                    error=error)), dry_run=dry_run)
+
+
+def notify_problems(config: Config, run_id: str, problems: list[str], *,
+                    dry_run: bool) -> None:
+    """One summary of what a published run had to leave out (refused files, recipients it
+    could not serve) to the ops addresses, at most once per as-of date. Never raises."""
+    locale = Locale(config.language, config.currency)
+    date, code = locale.date(config.as_of), PublishedWithProblems.exit_code
+    _tell_ops(config, run_id, RUN_PROBLEMS, (
+        locale.text("problems_subject", date=date, count=len(problems), code=code),
+        locale.text("problems_body", date=date, code=code, run_id=run_id,
+                    problems="\n".join(f"- {p}" for p in problems))), dry_run=dry_run)
+
+
+def _tell_ops(config: Config, run_id: str, key: str, text: tuple[str, str], *,
+              dry_run: bool) -> None:
     try:
         ops = load_recipient_rules(config.recipients_file).ops
         if not ops:
             return
-        locale = Locale(config.language, config.currency)
         as_of = config.as_of.isoformat()
-        subject = locale.text("failure_subject", date=locale.date(config.as_of), code=exit_code)
-        body = locale.text("failure_body_delivery" if exit_code == DeliveryFailed.exit_code
-                           else "failure_body", date=locale.date(config.as_of),
-                           code=exit_code, run_id=run_id, error=error)
         if dry_run:
             folder = config.outbox_dir / as_of
             folder.mkdir(parents=True, exist_ok=True)
             for address in ops:
                 message = text_message(sender=DRY_RUN_SENDER, recipient=address,
-                                       subject=subject, body=body, sent_at=_now(),
-                                       msgid=message_id(as_of, RUN_FAILURE, address, 0,
-                                                        "localhost"))
-                (folder / f"{RUN_FAILURE}--{address}.eml").write_bytes(message.as_bytes())
+                                       subject=text[0], body=text[1], sent_at=_now(),
+                                       msgid=message_id(as_of, key, address, 0, "localhost"))
+                (folder / f"{key}--{address}.eml").write_bytes(message.as_bytes())
             return
         settings = smtp_settings()
         with DeliveryLog(config.delivery_log, run_id) as book:
             due = []
             for address in ops:
-                book.owe(as_of, address, RUN_FAILURE, "ops", config.language,
-                         message_id(as_of, RUN_FAILURE, address, 0,
-                                    sender_domain(settings.sender)))
-                found = book.find(as_of, address, RUN_FAILURE)
+                book.owe(as_of, address, key, "ops", config.language,
+                         message_id(as_of, key, address, 0, sender_domain(settings.sender)))
+                found = book.find(as_of, address, key)
                 if found.status in ("pending", "failed"):
                     due.append(Outgoing(found, ""))
-            _send(book, due, config, None, settings, text=(subject, body))
-    except Exception as problem:  # noqa: BLE001 - reported, never raised: see docstring
-        log.error("could not send the failure summary to ops: %s", problem)
+            _send(book, due, config, None, settings, text=text)
+    except Exception as problem:  # noqa: BLE001 - reported, never raised: see docstrings
+        log.error("could not send the %s summary to ops: %s", key, problem)
 
 
 def _send(book: DeliveryLog, due: list[Outgoing], config: Config, run_folder: Path | None,
@@ -130,15 +147,20 @@ def _send(book: DeliveryLog, due: list[Outgoing], config: Config, run_folder: Pa
     with Mailer(settings) as mailer:
         for position, outgoing in enumerate(due):
             d = outgoing.delivery
-            if text is None:
-                message = report_message(run_folder / d.report, sender=settings.sender,
-                                         recipient=d.recipient, name=outgoing.name,
-                                         as_of=d.as_of_date, msgid=d.message_id,
-                                         sent_at=_now())
-            else:
-                message = text_message(sender=settings.sender, recipient=d.recipient,
-                                       subject=text[0], body=text[1], msgid=d.message_id,
-                                       sent_at=_now())
+            try:
+                if text is None:
+                    message = report_message(run_folder / d.report, sender=settings.sender,
+                                             recipient=d.recipient, name=outgoing.name,
+                                             as_of=d.as_of_date, msgid=d.message_id,
+                                             sent_at=_now())
+                else:
+                    message = text_message(sender=settings.sender, recipient=d.recipient,
+                                           subject=text[0], body=text[1], msgid=d.message_id,
+                                           sent_at=_now())
+            except ConfigError as error:  # this recipient's message only
+                book.mark(d, "failed", str(error))
+                log.error("%s to %r not sent: %s", d.report, d.recipient, error)
+                continue
             try:
                 _send_one(book, mailer, d, message, config)
             except AuthFailed as error:
@@ -212,10 +234,6 @@ def _write_outbox(config: Config, run_folder: Path, recipients: list[dict]) -> N
         name = f"{r['folder'].replace('/', '-')}--{r['address']}.eml"
         (folder / name).write_bytes(message.as_bytes())
     log.info("dry run: wrote %d messages to %s (nothing sent)", len(recipients), folder)
-
-
-def _recipients(run_folder: Path) -> list[dict]:
-    return json.loads((run_folder / RECIPIENTS_FILE).read_text(encoding="utf-8"))
 
 
 def _names(recipients: list[dict]) -> dict[tuple[str, str], str]:

@@ -42,6 +42,13 @@ class DeliveryFailed(PipelineError):
     exit_code = 5
 
 
+class PublishedWithProblems(PipelineError):
+    """The reports were published and sent, but an input file was refused or someone who
+    should get reports could not be served; the message names each."""
+
+    exit_code = 6
+
+
 class Busy(PipelineError):
     """Another run holds the output folder."""
 

@@ -16,7 +16,12 @@ import duckdb
 
 from pipeline.config import Config
 from pipeline.delivery_log import DeliveryLog
+from pipeline.errors import PublishedWithProblems
 from pipeline.files import replace_text, sha256
+from pipeline.recipients import COMPANY, NOT_PLAIN, read_recipients, read_refused
+
+# exit code -> the run's status; any other code is "failed"
+STATUS = {0: "succeeded", PublishedWithProblems.exit_code: "published with problems"}
 
 
 class Manifest:
@@ -28,6 +33,7 @@ class Manifest:
             "pid": os.getpid(), "started_at": _now(), "finished_at": None,
             "status": "running", "exit_code": None, "error": None, "steps": {},
             "inputs": [], "rejects": {}, "validation": None, "outputs": {}, "emails": [],
+            "problems": [],
         }
         self.write()
 
@@ -46,6 +52,26 @@ class Manifest:
             f"select {', '.join(columns)} from raw_files order by file_id").fetchall()]
         self.data["rejects"] = dict(con.execute(
             "select reason, count(*) from raw_rejects group by all order by all").fetchall())
+
+    def record_problems(self) -> list[str]:
+        """What the published run had to leave out, each said in one line: files refused,
+        and people who should get reports but cannot (refused_recipients.json)."""
+        problems = [f"{i['file_name']}: refused: {i['note']}" for i in self.data["inputs"]
+                    if i["status"] == "refused"]
+        folder = self.config.reports_dir / self.config.as_of.isoformat()
+        served = {r["scope_id"] for r in read_recipients(folder)}
+        refused = read_refused(folder)
+        problems += [f"{r['source']}: email {r['address']!r}: {r['reason']}; the reports of "
+                     f"{r['scope_id']} were not sent to it" for r in refused
+                     if r["reason"] == NOT_PLAIN]
+        unserved = [r for r in refused if r["scope_id"] != COMPANY]
+        if unserved and not served - {COMPANY}:
+            problems.append("none of the managers who should get reports could be reached: "
+                            + "; ".join(f"{r['source']}: {r['address'] or r['name']} "
+                                        f"({r['reason']})" for r in unserved[:5]))
+        self.data["problems"] = problems
+        self.write()
+        return problems
 
     def record_outputs(self) -> None:
         config = self.config
@@ -71,7 +97,7 @@ class Manifest:
 
     def finish(self, exit_code: int, error: str | None = None) -> None:
         self.data |= {"finished_at": _now(), "exit_code": exit_code, "error": error,
-                      "status": "succeeded" if exit_code == 0 else "failed"}
+                      "status": STATUS.get(exit_code, "failed")}
         self.write()
 
     def write(self) -> None:

@@ -8,6 +8,7 @@ addresses mail may go to by domain.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -22,10 +23,21 @@ from pipeline.errors import ConfigError
 log = logging.getLogger(__name__)
 
 COMPANY = "company"
-# in each published run folder: who gets which edition
+# in each published run folder: who gets which edition, and who should have but cannot
 RECIPIENTS_FILE = "recipients.json"
+REFUSED_FILE = "refused_recipients.json"
 # a plain address: no display name, no comments, nothing a header could be tricked with
-ADDRESS = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+NOT_PLAIN = "not a plain email address"
+OUTSIDE_DOMAINS = "its domain is not in allowed_domains"
+NO_ADDRESS = "no email address in the org file"
+
+
+def is_plain_address(value) -> bool:
+    """The whole value is one plain address: no line break, space or display name around it."""
+    return isinstance(value, str) and ADDRESS.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,18 @@ class Recipient:
     name: str
     scope_id: str
     language: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Someone who should get a scope's reports but cannot: the address, where it came from
+    (org.csv and its line, or the recipients file), and why."""
+
+    address: str
+    name: str
+    scope_id: str
+    source: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -67,7 +91,7 @@ def load_recipient_rules(path: Path | None) -> RecipientRules:
         raise fail(f"unknown keys {sorted(unknown)}")
     ops = tuple(str(a) for a in spec.get("ops") or ())
     for address in ops:
-        if not ADDRESS.match(address):
+        if not is_plain_address(address):
             raise fail(f"ops: {address!r} is not a plain email address")
     entries = []
     for number, entry in enumerate(spec.get("recipients") or (), start=1):
@@ -87,7 +111,7 @@ def _entry(entry: dict, number: int, fail) -> dict:
         raise fail(f"recipient {number}: unknown keys {sorted(unknown)}")
     if ("email" in entry) == ("user_id" in entry):
         raise fail(f"recipient {number}: give either email or user_id")
-    if "email" in entry and not ADDRESS.match(str(entry["email"])):
+    if "email" in entry and not is_plain_address(str(entry["email"])):
         raise fail(f"recipient {number}: {entry['email']!r} is not a plain email address")
     if "email" in entry and "scope" not in entry:
         raise fail(f"recipient {number}: an address needs a scope (company or a manager's "
@@ -97,36 +121,51 @@ def _entry(entry: dict, number: int, fail) -> dict:
     return {key: str(value) for key, value in entry.items()}
 
 
-def resolve_recipients(rules: RecipientRules, users: pd.DataFrame,
-                       default_language: str) -> list[Recipient]:
-    """Everyone who gets a report, one entry per address and scope.
+def resolve_recipients(rules: RecipientRules, users: pd.DataFrame, default_language: str,
+                       org_lines: dict[str, str] | None = None,
+                       ) -> tuple[list[Recipient], list[Refusal]]:
+    """Everyone who gets a report (one entry per address and scope), and everyone who should
+    but cannot: a manager without an address, an address that is not a plain one, or one
+    outside allowed_domains.
 
-    `users` is dim_users. An entry that names a user or scope the org chart no longer has
-    is skipped with a warning: one person leaving must not stop everyone's reports.
+    `users` is dim_users; `org_lines` says where each user's row is ("org.csv, line 5"). An
+    entry that names a user or scope the org chart no longer has is skipped with a warning:
+    one person leaving must not stop everyone's reports.
     """
+    org_lines = org_lines or {}
     people = {row.user_id: row for row in users.itertuples() if row.is_in_org}
     managers = {row.user_id for row in users.itertuples() if row.is_manager}
-    chosen: dict[tuple[str, str], Recipient] = {}
+    chosen: dict[tuple[str, str], tuple[Recipient, str]] = {}
+    kept, refused = [], []
     if rules.managers:
         for user_id in sorted(managers):
             person = people.get(user_id)
-            if person is not None and isinstance(person.email, str) and person.email:
-                chosen[(person.email.lower(), user_id)] = Recipient(
-                    person.email, person.name, user_id, default_language)
-    for entry in rules.entries:
+            if person is None:
+                continue
+            source = org_lines.get(user_id, "org.csv")
+            if isinstance(person.email, str) and person.email:
+                chosen[(person.email.lower(), user_id)] = (Recipient(
+                    person.email, person.name, user_id, default_language), source)
+            else:
+                refused.append(Refusal("", person.name, user_id, source, NO_ADDRESS))
+    for number, entry in enumerate(rules.entries, start=1):
         found = _from_entry(entry, people, managers, default_language)
         if found is not None:
-            chosen[(found.address.lower(), found.scope_id)] = found
-    kept = []
-    for recipient in chosen.values():
-        if not ADDRESS.match(recipient.address):
-            log.warning("not sending to %r: not a plain email address", recipient.address)
-        elif not rules.allows(recipient.address):
-            log.warning("not sending to %s: its domain is not in allowed_domains",
-                        recipient.address)
-        else:
+            source = org_lines.get(entry["user_id"], "org.csv") if "user_id" in entry \
+                else f"recipients file, recipient {number}"
+            chosen[(found.address.lower(), found.scope_id)] = (found, source)
+    for recipient, source in chosen.values():
+        reason = (NOT_PLAIN if not is_plain_address(recipient.address)
+                  else None if rules.allows(recipient.address) else OUTSIDE_DOMAINS)
+        if reason is None:
             kept.append(recipient)
-    return sorted(kept, key=lambda r: (r.scope_id != COMPANY, r.scope_id, r.address.lower()))
+            continue
+        refused.append(Refusal(recipient.address, recipient.name, recipient.scope_id, source,
+                               reason))
+        log.warning("%s: column 'email': value %r: not sending the reports of %s to it: %s",
+                    source, recipient.address, recipient.scope_id, reason)
+    order = lambda r: (r.scope_id != COMPANY, r.scope_id, r.address.lower())  # noqa: E731
+    return sorted(kept, key=order), sorted(refused, key=order)
 
 
 def _from_entry(entry: dict, people: dict, managers: set[str],
@@ -146,3 +185,21 @@ def _from_entry(entry: dict, people: dict, managers: set[str],
         return None
     return Recipient(person.email, entry.get("name", person.name), scope,
                      entry.get("language", default_language))
+
+
+def org_lines(con) -> dict[str, str]:
+    """Where each person's row of the org file is, for a message: "org.csv, line 5"."""
+    rows = con.execute(
+        "select org.user_id, files.file_name, org.record_number + 1 from raw_ops__org as org "
+        "inner join raw_files as files on files.file_id = org.file_id").fetchall()
+    return {user_id: f"{name}, line {line}" for user_id, name, line in rows}
+
+
+def read_recipients(run_folder: Path) -> list[dict]:
+    path = run_folder / RECIPIENTS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def read_refused(run_folder: Path) -> list[dict]:
+    path = run_folder / REFUSED_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []

@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import re
 import shutil
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -35,8 +38,11 @@ from pipeline.paths import TEMPLATES_DIR
 from pipeline.pdf import epoch, write_pdf
 from pipeline.recipients import (
     RECIPIENTS_FILE,
+    REFUSED_FILE,
     Recipient,
+    Refusal,
     load_recipient_rules,
+    org_lines,
     resolve_recipients,
 )
 
@@ -69,8 +75,9 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
     build_id = _checked_build(con, config)
     fonts.font_path()
     marts = {name: frame(con, name) for name in MARTS}
-    recipients = resolve_recipients(load_recipient_rules(config.recipients_file),
-                                     marts["dim_users"], config.language)
+    recipients, refused = resolve_recipients(
+        load_recipient_rules(config.recipients_file), marts["dim_users"], config.language,
+        org_lines(con))
     _warn_unassigned(marts["rpt_unassigned_owners"])
     editions = plan_editions(marts["dim_users"], recipients, config)
     meta = {"as_of": config.as_of, "build_id": build_id,
@@ -97,7 +104,7 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
         (staging / "index.html").write_text(environment(default).get_template(
             "index.html").render(editions=editions, reports=REPORTS, as_of=config.as_of,
                                  title=default.text("report_index")), encoding="utf-8")
-        _write_recipients(staging / RECIPIENTS_FILE, recipients, editions)
+        _write_recipients(staging, recipients, refused, editions)
         archive.write_editions(staging, [
             {"scope_id": e.scope.scope_id, "name": e.scope.name, "folder": e.folder,
              "scope_folder": e.scope.folder, "language": e.locale.language}
@@ -181,6 +188,15 @@ def _start_worker(marts: dict, log_settings: dict | None) -> None:
     if log_settings is not None:
         logs.setup_logging(**log_settings)
     _load_marts(marts)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose run was killed (by a signal, the OOM killer) ends too, instead of
+    waiting for work forever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _load_marts(marts: dict) -> None:
@@ -266,12 +282,14 @@ def write_email(folder: Path, edition: Edition, env: Environment, context: dict,
     }, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def _write_recipients(path: Path, recipients: list[Recipient],
+def _write_recipients(folder: Path, recipients: list[Recipient], refused: list[Refusal],
                       editions: list[Edition]) -> None:
     folders = {(e.scope.scope_id, e.locale.language): e.folder for e in editions}
-    path.write_text(json.dumps(
+    (folder / RECIPIENTS_FILE).write_text(json.dumps(
         [asdict(r) | {"folder": folders[(r.scope_id, r.language)]} for r in recipients],
         ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / REFUSED_FILE).write_text(json.dumps(
+        [asdict(r) for r in refused], ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def environment(locale: Locale) -> Environment:

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from pipeline import publish
 from pipeline.config import Config, smtp_settings
 from pipeline.db import connect
-from pipeline.errors import PipelineError
+from pipeline.errors import PipelineError, PublishedWithProblems
 from pipeline.lock import run_lock
 from pipeline.logs import progress
 from pipeline.manifest import Manifest
@@ -117,7 +117,8 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
         code = error.exit_code if isinstance(error, PipelineError) else 1
         manifest.record_outputs()
         manifest.finish(code, str(error) or type(error).__name__)
-        if notify and mail != OFF and isinstance(error, Exception):
+        if notify and mail != OFF and isinstance(error, Exception) \
+                and not isinstance(error, PublishedWithProblems):
             from pipeline.deliver import notify_ops
 
             notify_ops(config, run_id, code, str(error), dry_run=mail == DRY_RUN)
@@ -155,12 +156,20 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
         except BaseException:
             publish.remove_leftovers(config.out)
             raise
+        problems = manifest.record_problems()
         if mail != OFF:
             from pipeline.deliver import deliver_reports
 
             _timed(manifest, "deliver",
                    lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN))
             advance("deliver")
+    if problems:
+        if mail != OFF:
+            from pipeline.deliver import notify_problems
+
+            notify_problems(config, run_id, problems, dry_run=mail == DRY_RUN)
+        raise PublishedWithProblems(f"published with {len(problems)} problems: "
+                                    + "; ".join(problems[:3]))
 
 
 def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
-from pipeline.paths import SAMPLE_DIR
+from pipeline.paths import SAMPLE_CONFIG, SAMPLE_DIR
 from pipeline.run import run
 from pipeline.sample import AS_OF
 from tests.builders import Crm
@@ -34,7 +34,8 @@ def inbox(tmp_path) -> Path:
 def sample_run(tmp_path_factory):
     """The whole pipeline on data/sample, once per test session."""
     out = tmp_path_factory.mktemp("sample_run")
-    config = load_config(inbox=SAMPLE_DIR, out=out, as_of=AS_OF, settle_seconds=0)
+    config = load_config(SAMPLE_CONFIG, inbox=SAMPLE_DIR, out=out, as_of=AS_OF,
+                         settle_seconds=0)
     run(config)
     return config
 

@@ -10,7 +10,7 @@ import pytest
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.incentives import read_incentives
-from pipeline.paths import DEFAULT_INCENTIVES, DEFAULT_RULES
+from pipeline.paths import DEFAULT_INCENTIVES, DEFAULT_RULES, SAMPLE_CONFIG
 from pipeline.rules import read_rules
 from tests.test_main import pipeline, small_inbox  # noqa: F401 (a fixture)
 
@@ -54,9 +54,10 @@ def test_a_good_file_reads_as_decimals(tmp_path):
     assert {d["rule_id"] for d in tables["raw_config__incentive_deductions"]} == RULES
 
 
-def test_the_shipped_example_fits_the_shipped_rules():
+def test_the_samples_plans_fit_the_shipped_rules():
     rules = {r["rule_id"] for r in read_rules(DEFAULT_RULES)}
-    assert read_incentives(DEFAULT_INCENTIVES, rules)["raw_config__incentive_plans"]
+    plans = SAMPLE_CONFIG.parent / "incentives.yaml"
+    assert read_incentives(plans, rules)["raw_config__incentive_plans"]
 
 
 @pytest.mark.parametrize("old, new, message", [

@@ -120,18 +120,32 @@ def started(step: str):
 
 
 def state(out: Path) -> dict:
-    """What a run leaves: every table's rows, every report's bytes, the delivery log."""
-    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() order by 1").fetchall()]
-        warehouse = {t: [tuple(_rounded(v) for v in row) for row in con.execute(
-            f'select * from "{t}" order by all').fetchall()] for t in tables}
-    reports = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-               for p in sorted((out / "reports").rglob("*")) if p.is_file()}
-    with DeliveryLog(out / "delivery.sqlite", "test") as book:
-        log = [(d.as_of_date, d.recipient, d.report, d.generation, d.message_id, d.status)
-               for d in book.all()]
-    return {"warehouse": warehouse, "reports": reports, "log": log}
+    """What a reader sees of a run: every table's rows, the bytes of every published report,
+    archive page and history record, and the delivery log."""
+    warehouse = {}
+    if (out / "warehouse.duckdb").exists():
+        with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+            tables = [r[0] for r in con.execute(
+                "select table_name from duckdb_tables() order by 1").fetchall()]
+            warehouse = {t: [tuple(_rounded(v) for v in row) for row in con.execute(
+                f'select * from "{t}" order by all').fetchall()] for t in tables}
+    published = {name: _digests(out / name) for name in ("reports", "history", "validation")}
+    log = []
+    if (out / "delivery.sqlite").exists():
+        with DeliveryLog(out / "delivery.sqlite", "test") as book:
+            log = [(d.as_of_date, d.recipient, d.report, d.generation, d.message_id, d.status)
+                   for d in book.all()]
+    return {"warehouse": warehouse, **published, "log": log}
+
+
+def _digests(root: Path) -> dict[str, str]:
+    """Every file under root, links followed, by its path and SHA-256."""
+    found = {}
+    for folder, _, names in os.walk(root, followlinks=True):
+        for name in names:
+            path = Path(folder) / name
+            found[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def _rounded(value):
@@ -161,49 +175,106 @@ def test_the_uninterrupted_run_mails_each_recipient_once_and_a_rerun_changes_not
     assert state(out) == uninterrupted["state"]
 
 
-@pytest.mark.parametrize("kill_at", ["ingest", "build", "report", "send"])
-def test_a_run_killed_at_any_step_is_completed_by_the_next_with_no_message_twice(
-        setup, server, uninterrupted, tmp_path, kill_at):
+@pytest.fixture(scope="module")
+def night1(setup, tmp_path_factory):
+    """The same date published from other exports (every amount 100 more), without mail:
+    what a killed run must leave exactly as it was."""
+    folder = tmp_path_factory.mktemp("night1")
+    inbox = folder / "inbox"
+    shutil.copytree(setup / "inbox", inbox)
+    _filter(setup / "inbox" / "Deals.csv", inbox / "Deals.csv", "Deal Owner.id", "utf-8-sig",
+            lambda row: row | {"Amount": str(int(row["Amount"] or 0) + 100)})
+    out = folder / "out"
+    result = subprocess.run(command(setup, out, "run", "--no-mail", inbox=inbox), cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out
+
+
+def killed(setup, out, server, failpoint: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command(setup, out, "run"), cwd=ROOT, capture_output=True,
+                          text=True, timeout=600,
+                          env={**os.environ, **server.env(), "PIPELINE_FAILPOINT": failpoint})
+
+
+@pytest.mark.parametrize("failpoint", ["build.halfway", "report.halfway",
+                                       "publish.before_switch"])
+def test_a_run_killed_before_it_publishes_leaves_the_published_state_untouched(
+        setup, server, uninterrupted, night1, tmp_path, failpoint):
+    out = tmp_path / "out"
+    shutil.copytree(night1, out, symlinks=True)
+    before = state(out)
+    assert before["reports"] and before["history"] and before["warehouse"]
+    server.reset()
+    assert killed(setup, out, server, failpoint).returncode == -signal.SIGKILL
+    assert state(out) == before
+    assert len(list((out / ".releases").iterdir())) == 2  # the killed run's, not published
+    rerun = finish(setup, out, server)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert state(out) == uninterrupted["state"]
+    assert server.counts() == uninterrupted["received"]
+    _only_the_current_release_is_left(out)
+
+
+def test_a_run_killed_just_after_it_publishes_shows_all_of_it_and_the_next_sends_the_mail(
+        setup, server, uninterrupted, night1, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(night1, out, symlinks=True)
+    server.reset()
+    assert killed(setup, out, server, "publish.after_switch").returncode == -signal.SIGKILL
+    assert state(out) == uninterrupted["state"] | {"log": []}
+    assert server.received == []
+    rerun = finish(setup, out, server)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert state(out) == uninterrupted["state"]
+    assert server.counts() == uninterrupted["received"]
+    _only_the_current_release_is_left(out)
+
+
+def test_a_run_killed_while_sending_is_completed_by_the_next_with_no_message_twice(
+        setup, server, uninterrupted, tmp_path):
     out = tmp_path / "out"
     server.reset()
-    if kill_at == "send":
-        # the second message waits at RCPT: the first is sent and logged, the second not
-        server.fail("RCPT", "hold", address="boss@example.com")
-        seen = lambda line: server.held.is_set()  # noqa: E731
-    else:
-        seen = started(kill_at)
-    kill_when(start(setup, out, server), seen)
-    if kill_at in ("ingest", "build", "report"):
-        assert not (out / "warehouse.duckdb").exists()
-        assert not (out / "reports" / AS_OF).exists()
+    # the second message waits at RCPT: the first is sent and logged, the second not
+    server.fail("RCPT", "hold", address="boss@example.com")
+    kill_when(start(setup, out, server), lambda line: server.held.is_set())
     server.release()
     rerun = finish(setup, out, server)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "taking over the lock" in rerun.stderr
     assert state(out) == uninterrupted["state"]
     assert server.counts() == uninterrupted["received"]
-    assert not list(out.glob(".building*")) and not list((out / "reports").glob(".*"))
 
 
-def test_a_killed_run_leaves_the_published_warehouse_and_reports_as_they_were(
-        setup, server, uninterrupted, tmp_path):
+def _only_the_current_release_is_left(out: Path) -> None:
+    assert list((out / ".releases").iterdir()) == [(out / "current").resolve()]
+    linked = {p.resolve() for p in [*(out / "reports").iterdir(),
+                                    *(out / "history").glob("*/*")] if p.is_symlink()}
+    assert {p.resolve() for p in [*(out / ".store" / "reports").iterdir(),
+                                  *(out / ".store" / "history").glob("*/*")]} == linked
+
+
+def test_an_analyst_reads_the_published_warehouse_while_a_run_builds_the_next(
+        setup, server, night1, tmp_path):
     out = tmp_path / "out"
-    shutil.copytree(uninterrupted["out"], out)
+    shutil.copytree(night1, out, symlinks=True)
+    before = state(out)
+    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        published = con.execute("select sum(amount) from fct_deals").fetchone()[0]
     server.reset()
     read_while_building = []
 
     def validated(line: dict) -> bool:
         if line.get("event") == "step_finished" and line.get("step") == "validate":
-            # an analyst's query of the published warehouse, while the run is still going
             with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
                 read_while_building.append(
-                    con.execute("select count(*) from fct_deals").fetchone()[0])
+                    con.execute("select sum(amount) from fct_deals").fetchone()[0])
             return True
         return False
 
     kill_when(start(setup, out, server), validated)
-    assert read_while_building[0] > 0
-    assert state(out) == uninterrupted["state"]
+    assert read_while_building == [published]
+    assert state(out) == before
 
 
 def test_two_runs_started_together_one_proceeds_the_other_exits_75(
@@ -214,7 +285,11 @@ def test_two_runs_started_together_one_proceeds_the_other_exits_75(
     results = [(p.wait(timeout=600), p.stderr.read()) for p in runs]
     assert sorted(code for code, _ in results) == [0, 75]
     busy = next(text for code, text in results if code == 75)
-    assert "another run is using" in busy and "PID" in busy and "started" in busy
+    holder = next(p for p, (code, _) in zip(runs, results, strict=True) if code == 0)
+    assert "another run is using" in busy
+    manifest = json.loads(next((out / "runs").glob("*.json")).read_text(encoding="utf-8"))
+    assert manifest["pid"] == holder.pid  # the one run on record is the one that ran
+    assert f"run {manifest['run_id']} (PID {holder.pid}, started " in busy
     assert (out / "reports" / AS_OF / "index.html").exists()
 
 
