@@ -102,25 +102,46 @@ def test_stage_skipping_past_a_required_stage(team):
 
 
 def test_stuck_in_stage_beyond_the_teams_90th_percentile_or_60_days(team):
-    # ten stays in Qualification that ended, of 1 to 10 days: the 90th percentile is 9.1,
-    # rounded up to 10 days
+    # ten stays in Qualification that ended, of 1 to 10 days: the 90th percentile is 9.1
+    # (between the 9th and 10th stays, 0.1 of the way), not rounded
     for days in range(1, 11):
         deal_id = f"past{days}"
         team.deal(deal_id, stage="Closed Lost", close="2026-02-01",
                   created="2026-01-01 00:00:00")
         team.move(deal_id, "Qualification", "Closed Lost",
                   f"2026-01-{1 + days:02d} 00:00:00")
+    team.deal("9days", close="2026-04-30", created=before(8, "00:00:00"))
     team.deal("10days", close="2026-04-30", created=before(9, "00:00:00"))
-    team.deal("11days", close="2026-04-30", created=before(10, "00:00:00"))
     # no stay in Negotiation/Review ever ended: only the 60-day limit applies
     for deal_id, days in [("60days", 59), ("61days", 60)]:
         team.deal(deal_id, stage="Negotiation/Review", close="2026-04-30",
                   created=before(days, "00:00:00"))
     team.build(as_of=AS_OF.isoformat())
     found = broken(team, "stuck_in_stage")
-    assert set(found) == {"11days", "61days"}
-    assert (found["11days"]["measured_value"], found["11days"]["threshold_value"]) == (11, 10)
+    assert set(found) == {"10days", "61days"}
+    assert found["10days"]["measured_value"] == 10
+    assert found["10days"]["threshold_value"] == pytest.approx(9.1)
     assert found["61days"]["threshold_value"] == 60
+
+
+def test_stuck_in_stage_against_a_percentile_of_20_5_whole_days(team):
+    # six stays in Qualification that ended, of 1.5, 2.5, 3.5, 4.5, 20.5 and 21.5 days: in
+    # whole days 1, 2, 3, 4, 20, 21, whose 90th percentile (rank 1 + 0.9 x 5 = 5.5, between
+    # the 5th and the 6th) is 20.5. Nearest rank would say 21; the stays' fractions, 21.0.
+    for number, days in enumerate([1, 2, 3, 4, 20, 21], start=1):
+        deal_id = f"past{number}"
+        team.deal(deal_id, stage="Closed Lost", close="2026-02-01",
+                  created="2026-01-01 00:00:00")
+        ended = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
+        team.move(deal_id, "Qualification", "Closed Lost", f"{ended} 12:00:00")
+    # to the end of the as-of date: exactly 21 days; 20 days and 20 hours, 20 whole days
+    team.deal("21days", close="2026-04-30", created=before(20, "00:00:00"))
+    team.deal("20days", close="2026-04-30", created=before(20, "04:00:00"))
+    team.build(as_of=AS_OF.isoformat())
+    found = broken(team, "stuck_in_stage")
+    assert set(found) == {"21days"}
+    assert found["21days"]["measured_value"] == 21
+    assert found["21days"]["threshold_value"] == pytest.approx(20.5)
 
 
 def test_overdue_task_not_completed(team):
