@@ -217,6 +217,32 @@ def test_the_compliance_score(team):
     assert row["compliance_score"] == pytest.approx(50.0)   # 100 x (1 - 2 / 4)
 
 
+def test_a_closed_deals_violation_is_listed_but_weighs_nothing_in_the_score(team):
+    # r2 has no open deal; two deals lost this month skipped Needs Analysis (info, 0.25
+    # each); r1 has three open deals, one overdue (critical, 1.0)
+    team.person("r2", manager="lead", team="East")
+    for deal_id in ("lost1", "lost2"):
+        team.deal(deal_id, owner="r2", stage="Closed Lost", close=before(5),
+                  created="2026-03-01 09:00:00")
+        team.move(deal_id, "Qualification", "Value Proposition", "2026-03-05 09:00:00")
+        team.move(deal_id, "Value Proposition", "Closed Lost", f"{before(5)} 09:00:00")
+    recent = before(10, "09:00:00")
+    for deal_id, close in [("ok1", "2026-04-30"), ("ok2", "2026-04-30"), ("overdue", before(2))]:
+        team.deal(deal_id, stage="Needs Analysis", close=close, created=recent)
+        team.call("r1", before(1, "09:00:00"), about=deal_id)
+    for i in range(12):
+        team.call("r1", before(i * 2, "11:00:00"))
+    team.build(as_of=AS_OF.isoformat())
+    reps = {r["owner_id"]: r for r in team.rows("select * from rpt_discipline_by_rep")}
+    assert (reps["r2"]["open_deals_count"], reps["r2"]["info_count"]) == (0, 2)
+    assert reps["r2"]["penalty"] == 0
+    assert reps["r2"]["compliance_score"] == pytest.approx(100.0)
+    assert reps["r1"]["compliance_score"] == pytest.approx(66.7)  # 100 x (1 - 1 / 3)
+    lead = team.row("select * from rpt_discipline_by_scope where scope_id = 'lead'")
+    assert (lead["open_deals_count"], lead["penalty"]) == (3, 1.0)
+    assert lead["compliance_score"] == pytest.approx(66.7)        # not 100 x (1 - 1.5 / 3)
+
+
 def test_key_accounts_of_a_configured_tier_need_follow_up_without_a_win(team, tmp_path):
     team.rules("""
 rules:
