@@ -101,6 +101,18 @@ def test_stage_skipping_past_a_required_stage(team):
     assert {k: v["detail"] for k, v in found.items()} == {"skipped": "Needs Analysis"}
 
 
+def test_stage_skipping_checks_deals_closed_in_the_last_30_days_as_of_date_included(team):
+    # the last 30 days as of 03-31 are 03-02 to 03-31: 03-01 is the 31st day back
+    for deal_id, days in [("closed_29_days_ago", 29), ("closed_30_days_ago", 30),
+                          ("closed_today", 0)]:
+        team.deal(deal_id, stage="Closed Lost", close=before(days),
+                  created="2026-01-05 09:00:00")
+        team.move(deal_id, "Qualification", "Value Proposition", "2026-01-10 09:00:00")
+        team.move(deal_id, "Value Proposition", "Closed Lost", f"{before(days)} 09:00:00")
+    team.build(as_of=AS_OF.isoformat())
+    assert set(broken(team, "stage_skipping")) == {"closed_29_days_ago", "closed_today"}
+
+
 def test_stuck_in_stage_beyond_the_teams_90th_percentile_or_60_days(team):
     # ten stays in Qualification that ended, of 1 to 10 days: the 90th percentile is 9.1
     # (between the 9th and 10th stays, 0.1 of the way), not rounded
@@ -144,6 +156,17 @@ def test_stuck_in_stage_against_a_percentile_of_20_5_whole_days(team):
     assert found["21days"]["threshold_value"] == pytest.approx(20.5)
 
 
+def test_a_task_due_after_the_as_of_date_is_not_yet_an_activity(team):
+    team.deal("due_tomorrow", close="2026-04-30", created=before(20, "09:00:00"))
+    team.task("r1", (AS_OF + timedelta(days=1)).isoformat(), "Completed", about="due_tomorrow")
+    team.deal("due_today", close="2026-04-30", created=before(20, "09:00:00"))
+    team.task("r1", AS_OF.isoformat(), "Not Started", about="due_today")
+    team.build(as_of=AS_OF.isoformat())
+    found = broken(team, "stale_deal")
+    assert set(found) == {"due_tomorrow"}
+    assert found["due_tomorrow"]["measured_value"] == 20  # since its creation
+
+
 def test_overdue_task_not_completed(team):
     team.deal("d1", close="2026-04-30")
     team.task("r1", AS_OF.isoformat(), "Not Started", task_id="due_today")
@@ -165,6 +188,24 @@ def test_key_account_follow_up_after_30_days(team):
     found = broken(team, "key_account_follow_up")
     assert set(found) == {"k30", "k31"}
     assert found["k30"]["record_type"] == "account"
+
+
+def test_key_accounts_won_in_the_last_365_days_as_of_date_included(team, tmp_path):
+    team.rules("""
+rules:
+  - id: won_visits
+    kind: key_account_follow_up
+    severity: critical
+    days: 30
+    won_within_days: 365
+    description: {en: "no visit for {value} days", zh_CN: "{value} 天未回访"}
+""", tmp_path)
+    # the last 365 days as of 2026-03-31 are 2025-04-01 to 2026-03-31
+    for account, days in [("won_364_days_ago", 364), ("won_365_days_ago", 365)]:
+        team.deal(f"deal_{account}", account=account, stage="Closed Won", close=before(days))
+        team.call("r1", before(40, "10:00:00"), about=account)
+    team.build(as_of=AS_OF.isoformat())
+    assert set(broken(team, "won_visits")) == {"won_364_days_ago"}
 
 
 def test_activity_volume_below_three_calls_and_meetings_a_week(team):
