@@ -175,6 +175,15 @@ def test_the_openings_night_1_reported_hold_on_night_2(series):
     assert second["month_movements"]["100002"] == ("expanded", Decimal("20000.00"))
 
 
+def test_a_deal_deleted_from_the_crm_keeps_its_openings_and_leaves_once(series):
+    first, second, third = series
+    assert second["month_openings"]["100003"] == Decimal("30000.00")
+    assert second["month_movements"]["100003"] == ("removed", Decimal("-30000.00"))
+    assert second["day_movements"]["100003"] == "removed"     # gone since night 1
+    assert "100003" not in third["day_movements"]               # not again on night 3
+    assert third["month_movements"]["100003"] == ("removed", Decimal("-30000.00"))
+
+
 def test_the_crms_own_history_for_a_past_date_does_change_it(series):
     first, second, _ = series
     # H was first seen closing this quarter; its Stage History, exported on night 2, says it
