@@ -546,8 +546,10 @@ class WaterfallColumns(pa.DataFrameModel):
 
 
 class RptPipelineWaterfall(WaterfallColumns):
-    team: Series[str] = text("Owner's team (at the end of the window).")
-    owner_id: Series[str] = key("Owner (at the end of the window).")
+    team: Series[str] = text("Owner's team (at the opening, on reassigned_out rows; else at "
+                             "the end of the window).")
+    owner_id: Series[str] = key("Owner (at the opening, on reassigned_out rows; else at the "
+                                "end of the window).")
 
     class Config:
         name = "rpt_pipeline_waterfall"
