@@ -95,16 +95,17 @@ class Crm:
     def recorded(self, as_of: str, deal_id: str, *, owner: str = "r1", team: str = "East",
                  stage: str = "Qualification", status: str = "open", amount: float = 100,
                  close: str = "2026-03-30", currency: str = "CNY",
-                 created: str = "2026-01-05") -> Crm:
+                 created: str = "2026-01-05", forecast: str | None = None) -> Crm:
         """The state an earlier run recorded (out/history/deal_states/<as_of>.parquet)."""
         self.con.execute(
             "insert into raw_history__deal_states by name select $as_of::date as as_of_date, "
             "'zoho_crm' as source, $deal as deal_id, $owner as owner_id, $team as team, "
             "$stage as stage, $status as status, $amount::decimal(18, 2) as amount, "
-            "$currency as currency, $close::date as close_date, $created::date as created_date",
+            "$currency as currency, $close::date as close_date, $created::date as created_date, "
+            "$forecast as forecast_category",
             {"as_of": as_of, "deal": deal_id, "owner": owner, "team": team, "stage": stage,
              "status": status, "amount": amount, "close": close, "currency": currency,
-             "created": created})
+             "created": created, "forecast": forecast})
         return self
 
     def recorded_org(self, as_of: str, user_id: str, team: str | None,

@@ -8,6 +8,10 @@ STATUSES = ["open", "won", "lost"]
 FORECAST_CATEGORIES = ["pipeline", "best_case", "commit", "closed", "omitted"]
 ACTIVITY_TYPES = ["call", "meeting", "task"]
 HOLDER_KINDS = ["rep", "team"]  # whose target: a rep's or a team's
+# a deal's own movement in the waterfall, in the order the report lists them (README "Waterfall")
+DEAL_MOVEMENTS = ["created", "reopened", "pulled_in", "included", "expanded", "contracted",
+                  "advanced", "slipped", "unchanged", "pushed_out", "omitted", "won", "lost",
+                  "removed"]
 
 
 def key(description: str) -> pa.Field:

@@ -9,6 +9,7 @@ from pandera.typing import Series
 from pipeline.canonical import SATISFACTION_SCALES, TARGET_METRICS
 from pipeline.schemas._fields import (
     ACTIVITY_TYPES,
+    DEAL_MOVEMENTS,
     FORECAST_CATEGORIES,
     HOLDER_KINDS,
     STATUSES,
@@ -447,8 +448,9 @@ class RptDataFreshness(pa.DataFrameModel):
 class FctDealHistory(pa.DataFrameModel):
     deal_id: Series[str] = key("CRM deal id.")
     valid_from: Series[pd.Timestamp] = moment("The state holds from the end of this day.")
-    valid_to: Series[pd.Timestamp] = moment("It holds until this day; null: still holds.",
-                                            nullable=True)
+    valid_to: Series[pd.Timestamp] = moment("It holds until this day; null: still holds. "
+                                            "For a deal gone from the CRM, the day of the "
+                                            "first run that did not find it.", nullable=True)
     stage: Series[str] = key("Canonical stage.")
     stage_order: Series[pd.Int32Dtype] = order("Its order; null for lost.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
@@ -474,9 +476,46 @@ class FctDealHistory(pa.DataFrameModel):
         return df["valid_to"].isna() | (df["valid_to"] > df["valid_from"])
 
 
-WATERFALL_MOVEMENTS = ["opening", "created", "reopened", "pulled_in", "expanded", "contracted",
-                       "advanced", "slipped", "unchanged", "pushed_out", "won", "lost",
-                       "removed", "closing"]
+class FctWaterfallMovements(pa.DataFrameModel):
+    source: Series[str] = key("Source mapping.")
+    deal_id: Series[str] = key("CRM deal id.")
+    window_kind: Series[str] = text("Which window.", nullable=False, isin=[
+        "waterfall_day", "waterfall_week", "waterfall_month", "waterfall_quarter"])
+    opening_date: Series[pd.Timestamp] = moment("The pipeline at the end of this day...")
+    closing_date: Series[pd.Timestamp] = moment("...against the pipeline on the as-of date.")
+    movement: Series[str] = text("The deal's own movement.", nullable=False,
+                                 isin=DEAL_MOVEMENTS)
+    in_opening: Series[bool] = flag("In the quarter's forecast pipeline at the opening.")
+    in_closing: Series[bool] = flag("In it on the as-of date.")
+    opening_pipeline_amount: Series[float] = pa.Field(description=(
+        "Its amount at the opening in the reporting currency at the as-of date's rates, "
+        "when in the pipeline then; else 0."))
+    closing_pipeline_amount: Series[float] = pa.Field(description=(
+        "The same on the as-of date."))
+    owner_id: Series[str] = text("Owner now (at close, for a closed deal; the last one "
+                                 "recorded, for a deal removed from the CRM).")
+    team: Series[str] = text("That owner's team.")
+    opening_owner_id: Series[str] = text("Owner at the opening; the owner now when the deal "
+                                         "did not exist then or left the CRM.")
+    opening_team: Series[str] = text("That owner's team then.")
+
+    class Config:
+        name = "fct_waterfall_movements"
+        description = ("One row per waterfall window per deal in the pipeline at either end, "
+                       "or closed in the window.")
+        unique = ["window_kind", "source", "deal_id"]
+        strict = True
+
+    @pa.dataframe_check
+    @in_sql("(in_opening or opening_pipeline_amount = 0) "
+            "and (in_closing or closing_pipeline_amount = 0)")
+    def out_of_the_pipeline_counts_nothing(cls, df: pd.DataFrame) -> Series[bool]:
+        return ((df["in_opening"] | (df["opening_pipeline_amount"] == 0))
+                & (df["in_closing"] | (df["closing_pipeline_amount"] == 0)))
+
+
+# a deal that changed owner leaves one side's pipeline and enters the other's
+WATERFALL_MOVEMENTS = ["opening", *DEAL_MOVEMENTS, "reassigned_in", "reassigned_out", "closing"]
 
 
 class WaterfallColumns(pa.DataFrameModel):
@@ -507,8 +546,10 @@ class WaterfallColumns(pa.DataFrameModel):
 
 
 class RptPipelineWaterfall(WaterfallColumns):
-    team: Series[str] = text("Owner's team (at the end of the window).")
-    owner_id: Series[str] = key("Owner (at the end of the window).")
+    team: Series[str] = text("Owner's team (at the opening, on reassigned_out rows; else at "
+                             "the end of the window).")
+    owner_id: Series[str] = key("Owner (at the opening, on reassigned_out rows; else at the "
+                                "end of the window).")
 
     class Config:
         name = "rpt_pipeline_waterfall"

@@ -1,5 +1,5 @@
 -- int_deal_versions: one row per deal per day its state is known at the end of: its
--- creation and every row of the CRM's stage history (the backfill), the snapshots earlier
+-- creation, every row of the CRM's stage history (the backfill), the snapshots earlier
 -- runs recorded, and today's export. A later source of the same day wins.
 
 with
@@ -54,38 +54,6 @@ moves as (
     cross join as_of
 
     where history.moved_at < as_of.as_of_end
-
-),
-
--- README "Stage history": created in the stage its first move left (or first recorded)
-creations as (
-
-    select
-        deals.source,
-        deals.deal_id,
-        deals.created_at::date as version_date,
-        deals.created_at as version_at,
-        1 as precedence,
-        coalesce(moves.from_stage, moves.to_stage, deals.stage) as stage,
-        null::varchar as status,
-        case when moves.deal_id is null then deals.deal_amount else moves.amount end
-            as amount,
-        case when moves.deal_id is null then deals.close_date else moves.close_date end
-            as close_date,
-        moves.probability,
-        moves.forecast_category,
-        null::varchar as owner_id,
-        null::varchar as team
-
-    from deals
-
-    left join moves
-        on
-            deals.source = moves.source
-            and deals.deal_id = moves.deal_id
-            and moves.move_number = 1
-
-    where deals.created_at is not null
 
 ),
 
@@ -159,6 +127,121 @@ today as (
 
 ),
 
+-- the first state a run saw of each deal: the earliest record, else today's export; a deal
+-- created after the as-of date (a backfill from a newer export) only the export has seen
+first_seen as (
+
+    select * from (
+        select * from recorded
+        union all
+        select * from today
+        union all
+        select
+            deals.source,
+            deals.deal_id,
+            deals.created_at::date as version_date,
+            deals.created_at as version_at,
+            0 as precedence,
+            deals.stage,
+            deals.status,
+            deals.deal_amount as amount,
+            deals.close_date,
+            deals.probability,
+            deals.forecast_category,
+            deals.owner_id,
+            null::varchar as team
+
+        from deals
+
+        cross join as_of
+
+        where deals.created_at >= as_of.as_of_end
+    )
+
+    qualify row_number() over (
+        partition by source, deal_id order by version_at, precedence desc
+    ) = 1
+
+),
+
+-- a deal the CRM no longer exports is still known from the records of earlier runs
+created as (
+
+    select
+        source,
+        deal_id,
+        created_at
+
+    from deals
+
+    union all
+
+    select
+        snapshots.source,
+        snapshots.deal_id,
+        arg_max(snapshots.created_date, snapshots.as_of_date)::timestamp as created_at
+
+    from snapshots
+
+    anti join deals
+        on
+            snapshots.source = deals.source
+            and snapshots.deal_id = deals.deal_id
+
+    group by 1, 2
+
+),
+
+-- README "History": a deal is created in the state its CRM history starts from (the stage
+-- its first move left, with that move's amount and close date), else in the state it was
+-- first seen in. A later export never changes what the runs before it saw.
+creations as (
+
+    select
+        created.source,
+        created.deal_id,
+        created.created_at::date as version_date,
+        created.created_at as version_at,
+        1 as precedence,
+        case
+            when moves.deal_id is not null then coalesce(moves.from_stage, moves.to_stage)
+            else first_seen.stage
+        end as stage,
+        null::varchar as status,
+        case when moves.deal_id is not null then moves.amount else first_seen.amount end
+            as amount,
+        case
+            when moves.deal_id is not null then moves.close_date
+            else first_seen.close_date
+        end as close_date,
+        case
+            when moves.deal_id is not null then moves.probability
+            else first_seen.probability
+        end as probability,
+        case
+            when moves.deal_id is not null then moves.forecast_category
+            else first_seen.forecast_category
+        end as forecast_category,
+        null::varchar as owner_id,
+        null::varchar as team
+
+    from created
+
+    left join moves
+        on
+            created.source = moves.source
+            and created.deal_id = moves.deal_id
+            and moves.move_number = 1
+
+    left join first_seen
+        on
+            created.source = first_seen.source
+            and created.deal_id = first_seen.deal_id
+
+    where created.created_at is not null
+
+),
+
 versions as (
 
     select * from creations
@@ -183,8 +266,9 @@ end_of_day as (
 
 ),
 
--- what a version does not say (history rows carry no owner) is what the deal had
--- before it, else what it had next
+-- what a version does not say (history rows carry no owner) is what the deal had before
+-- it, else what it had next; a probability or forecast category it does not say is its
+-- stage's (README "Probability and forecast category")
 filled as (
 
     select
@@ -193,6 +277,8 @@ filled as (
         version_date,
         stage,
         status,
+        probability,
+        forecast_category,
         coalesce(
             last_value(amount ignore nulls) over earlier,
             first_value(amount ignore nulls) over later
@@ -201,14 +287,6 @@ filled as (
             last_value(close_date ignore nulls) over earlier,
             first_value(close_date ignore nulls) over later
         ) as close_date,
-        coalesce(
-            last_value(probability ignore nulls) over earlier,
-            first_value(probability ignore nulls) over later
-        ) as probability,
-        coalesce(
-            last_value(forecast_category ignore nulls) over earlier,
-            first_value(forecast_category ignore nulls) over later
-        ) as forecast_category,
         coalesce(
             last_value(owner_id ignore nulls) over earlier,
             first_value(owner_id ignore nulls) over later

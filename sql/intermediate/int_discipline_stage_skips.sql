@@ -97,9 +97,14 @@ skips as (
 
     where
         entered.deal_id is null
+        -- closed in the rule's last days: those that end with the as-of date (README
+        -- "Discipline")
         and (
             deals.status = 'open'
-            or deals.close_date >= getvariable('as_of_date')::date - required.days
+            or (
+                deals.close_date > getvariable('as_of_date')::date - required.days
+                and deals.close_date <= getvariable('as_of_date')::date
+            )
         )
 
     group by 1, 2, 3, 4

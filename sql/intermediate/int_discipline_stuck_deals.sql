@@ -1,6 +1,7 @@
 -- int_discipline_stuck_deals: one row per stuck_in_stage rule per open deal that has been in
 -- its stage longer than its team's usual stay there (the rule's percentile of the stays that
--- ended) or the rule's max_days, whichever is lower.
+-- ended) or the rule's max_days, whichever is lower. Stays count whole days, as the open
+-- deal's does (int_discipline_deals); the percentile is not rounded (README "Discipline").
 
 with
 
@@ -30,7 +31,7 @@ ended_stays as (
         deals.team,
         visits.source,
         visits.stage,
-        epoch(visits.left_at - visits.entered_at) / 86400 as days
+        floor(epoch(visits.left_at - visits.entered_at) / 86400) as days
 
     from visits
 
@@ -70,7 +71,7 @@ usual_stays as (
         team,
         source,
         stage,
-        ceil(percentile_of(sorted_days, percentile)) as usual_days
+        percentile_of(sorted_days, percentile) as usual_days
 
     from stays_by_team
 

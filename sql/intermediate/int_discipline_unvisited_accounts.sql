@@ -95,11 +95,12 @@ won_accounts as (
 
     from account_deals
 
+    -- the last won_within_days days end with the as-of date (README "Discipline")
     inner join rules
         on
             account_deals.close_date
-            between getvariable('as_of_date')::date - rules.won_within_days
-            and getvariable('as_of_date')::date
+            > getvariable('as_of_date')::date - rules.won_within_days
+            and account_deals.close_date <= getvariable('as_of_date')::date
 
     where account_deals.status = 'won'
 

@@ -41,18 +41,24 @@ open_deals as (
 
 ),
 
--- README "Discipline": an open deal weighs as its most severe violation; any other record
--- (a task, an account, the rep) weighs as each of its violations
+-- README "Discipline": an open deal weighs as its most severe violation; a closed deal
+-- (a stage skipped by a deal closed since) weighs nothing; any other record (a task, an
+-- account, the rep) weighs as each of its violations
 deal_penalties as (
 
     select
-        owner_id,
-        record_id,
-        max(severity_weight) as weight
+        violations.owner_id,
+        violations.record_id,
+        max(violations.severity_weight) as weight
 
     from violations
 
-    where not is_resolved and record_type = 'deal'
+    semi join deals
+        on
+            violations.record_id = deals.deal_id
+            and deals.status = 'open'
+
+    where not violations.is_resolved and violations.record_type = 'deal'
 
     group by 1, 2
 

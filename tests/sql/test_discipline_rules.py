@@ -101,26 +101,70 @@ def test_stage_skipping_past_a_required_stage(team):
     assert {k: v["detail"] for k, v in found.items()} == {"skipped": "Needs Analysis"}
 
 
+def test_stage_skipping_checks_deals_closed_in_the_last_30_days_as_of_date_included(team):
+    # the last 30 days as of 03-31 are 03-02 to 03-31: 03-01 is the 31st day back
+    for deal_id, days in [("closed_29_days_ago", 29), ("closed_30_days_ago", 30),
+                          ("closed_today", 0)]:
+        team.deal(deal_id, stage="Closed Lost", close=before(days),
+                  created="2026-01-05 09:00:00")
+        team.move(deal_id, "Qualification", "Value Proposition", "2026-01-10 09:00:00")
+        team.move(deal_id, "Value Proposition", "Closed Lost", f"{before(days)} 09:00:00")
+    team.build(as_of=AS_OF.isoformat())
+    assert set(broken(team, "stage_skipping")) == {"closed_29_days_ago", "closed_today"}
+
+
 def test_stuck_in_stage_beyond_the_teams_90th_percentile_or_60_days(team):
-    # ten stays in Qualification that ended, of 1 to 10 days: the 90th percentile is 9.1,
-    # rounded up to 10 days
+    # ten stays in Qualification that ended, of 1 to 10 days: the 90th percentile is 9.1
+    # (between the 9th and 10th stays, 0.1 of the way), not rounded
     for days in range(1, 11):
         deal_id = f"past{days}"
         team.deal(deal_id, stage="Closed Lost", close="2026-02-01",
                   created="2026-01-01 00:00:00")
         team.move(deal_id, "Qualification", "Closed Lost",
                   f"2026-01-{1 + days:02d} 00:00:00")
+    team.deal("9days", close="2026-04-30", created=before(8, "00:00:00"))
     team.deal("10days", close="2026-04-30", created=before(9, "00:00:00"))
-    team.deal("11days", close="2026-04-30", created=before(10, "00:00:00"))
     # no stay in Negotiation/Review ever ended: only the 60-day limit applies
     for deal_id, days in [("60days", 59), ("61days", 60)]:
         team.deal(deal_id, stage="Negotiation/Review", close="2026-04-30",
                   created=before(days, "00:00:00"))
     team.build(as_of=AS_OF.isoformat())
     found = broken(team, "stuck_in_stage")
-    assert set(found) == {"11days", "61days"}
-    assert (found["11days"]["measured_value"], found["11days"]["threshold_value"]) == (11, 10)
+    assert set(found) == {"10days", "61days"}
+    assert found["10days"]["measured_value"] == 10
+    assert found["10days"]["threshold_value"] == pytest.approx(9.1)
     assert found["61days"]["threshold_value"] == 60
+
+
+def test_stuck_in_stage_against_a_percentile_of_20_5_whole_days(team):
+    # six stays in Qualification that ended, of 1.5, 2.5, 3.5, 4.5, 20.5 and 21.5 days: in
+    # whole days 1, 2, 3, 4, 20, 21, whose 90th percentile (rank 1 + 0.9 x 5 = 5.5, between
+    # the 5th and the 6th) is 20.5. Nearest rank would say 21; the stays' fractions, 21.0.
+    for number, days in enumerate([1, 2, 3, 4, 20, 21], start=1):
+        deal_id = f"past{number}"
+        team.deal(deal_id, stage="Closed Lost", close="2026-02-01",
+                  created="2026-01-01 00:00:00")
+        ended = (date(2026, 1, 1) + timedelta(days=days)).isoformat()
+        team.move(deal_id, "Qualification", "Closed Lost", f"{ended} 12:00:00")
+    # to the end of the as-of date: exactly 21 days; 20 days and 20 hours, 20 whole days
+    team.deal("21days", close="2026-04-30", created=before(20, "00:00:00"))
+    team.deal("20days", close="2026-04-30", created=before(20, "04:00:00"))
+    team.build(as_of=AS_OF.isoformat())
+    found = broken(team, "stuck_in_stage")
+    assert set(found) == {"21days"}
+    assert found["21days"]["measured_value"] == 21
+    assert found["21days"]["threshold_value"] == pytest.approx(20.5)
+
+
+def test_a_task_due_after_the_as_of_date_is_not_yet_an_activity(team):
+    team.deal("due_tomorrow", close="2026-04-30", created=before(20, "09:00:00"))
+    team.task("r1", (AS_OF + timedelta(days=1)).isoformat(), "Completed", about="due_tomorrow")
+    team.deal("due_today", close="2026-04-30", created=before(20, "09:00:00"))
+    team.task("r1", AS_OF.isoformat(), "Not Started", about="due_today")
+    team.build(as_of=AS_OF.isoformat())
+    found = broken(team, "stale_deal")
+    assert set(found) == {"due_tomorrow"}
+    assert found["due_tomorrow"]["measured_value"] == 20  # since its creation
 
 
 def test_overdue_task_not_completed(team):
@@ -144,6 +188,24 @@ def test_key_account_follow_up_after_30_days(team):
     found = broken(team, "key_account_follow_up")
     assert set(found) == {"k30", "k31"}
     assert found["k30"]["record_type"] == "account"
+
+
+def test_key_accounts_won_in_the_last_365_days_as_of_date_included(team, tmp_path):
+    team.rules("""
+rules:
+  - id: won_visits
+    kind: key_account_follow_up
+    severity: critical
+    days: 30
+    won_within_days: 365
+    description: {en: "no visit for {value} days", zh_CN: "{value} 天未回访"}
+""", tmp_path)
+    # the last 365 days as of 2026-03-31 are 2025-04-01 to 2026-03-31
+    for account, days in [("won_364_days_ago", 364), ("won_365_days_ago", 365)]:
+        team.deal(f"deal_{account}", account=account, stage="Closed Won", close=before(days))
+        team.call("r1", before(40, "10:00:00"), about=account)
+    team.build(as_of=AS_OF.isoformat())
+    assert set(broken(team, "won_visits")) == {"won_364_days_ago"}
 
 
 def test_activity_volume_below_three_calls_and_meetings_a_week(team):
@@ -194,6 +256,32 @@ def test_the_compliance_score(team):
     assert (row["open_deals_count"], row["critical_count"], row["warning_count"]) == (4, 1, 2)
     assert row["penalty"] == pytest.approx(2.0)
     assert row["compliance_score"] == pytest.approx(50.0)   # 100 x (1 - 2 / 4)
+
+
+def test_a_closed_deals_violation_is_listed_but_weighs_nothing_in_the_score(team):
+    # r2 has no open deal; two deals lost this month skipped Needs Analysis (info, 0.25
+    # each); r1 has three open deals, one overdue (critical, 1.0)
+    team.person("r2", manager="lead", team="East")
+    for deal_id in ("lost1", "lost2"):
+        team.deal(deal_id, owner="r2", stage="Closed Lost", close=before(5),
+                  created="2026-03-01 09:00:00")
+        team.move(deal_id, "Qualification", "Value Proposition", "2026-03-05 09:00:00")
+        team.move(deal_id, "Value Proposition", "Closed Lost", f"{before(5)} 09:00:00")
+    recent = before(10, "09:00:00")
+    for deal_id, close in [("ok1", "2026-04-30"), ("ok2", "2026-04-30"), ("overdue", before(2))]:
+        team.deal(deal_id, stage="Needs Analysis", close=close, created=recent)
+        team.call("r1", before(1, "09:00:00"), about=deal_id)
+    for i in range(12):
+        team.call("r1", before(i * 2, "11:00:00"))
+    team.build(as_of=AS_OF.isoformat())
+    reps = {r["owner_id"]: r for r in team.rows("select * from rpt_discipline_by_rep")}
+    assert (reps["r2"]["open_deals_count"], reps["r2"]["info_count"]) == (0, 2)
+    assert reps["r2"]["penalty"] == 0
+    assert reps["r2"]["compliance_score"] == pytest.approx(100.0)
+    assert reps["r1"]["compliance_score"] == pytest.approx(66.7)  # 100 x (1 - 1 / 3)
+    lead = team.row("select * from rpt_discipline_by_scope where scope_id = 'lead'")
+    assert (lead["open_deals_count"], lead["penalty"]) == (3, 1.0)
+    assert lead["compliance_score"] == pytest.approx(66.7)        # not 100 x (1 - 1.5 / 3)
 
 
 def test_key_accounts_of_a_configured_tier_need_follow_up_without_a_win(team, tmp_path):

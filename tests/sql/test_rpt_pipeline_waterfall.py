@@ -158,3 +158,107 @@ def test_a_deal_in_another_currency_moves_at_the_as_of_rate(crm):
     # both ends at 7.2: 720 at the opening, 792 at the close: expanded by 72
     assert found["opening"][2] == Decimal("720.00")
     assert found["expanded"] == (1, 0, Decimal("72.00"))
+
+
+def test_a_deal_removed_from_the_crm_keeps_its_currency(crm):
+    crm.person("r1", team="East")
+    crm.rate("2026-01-01", "USD", 7.2)
+    crm.recorded(OPENED, "gone", amount=100, currency="USD")
+    crm.build(as_of="2026-03-31")
+    found = movements(crm, scope="company")
+    assert found["opening"] == (1, 1, Decimal("720.00"))        # 100 USD at 7.2
+    assert found["removed"] == (1, -1, Decimal("-720.00"))
+
+
+def test_a_deal_removed_before_the_opening_is_not_in_it(crm):
+    # recorded on 03-20, and no longer by the run of 03-24: removed by the end of 03-24
+    crm.person("r1", team="East")
+    crm.recorded("2026-03-20", "gone", amount=900)
+    crm.recorded("2026-03-20", "kept", amount=100).recorded(OPENED, "kept", amount=100)
+    crm.deal("kept", amount=100, close="2026-03-30")
+    crm.build(as_of="2026-03-31")
+    week = movements(crm, scope="company")
+    assert week["opening"] == (1, 1, Decimal("100.00")) and "removed" not in week
+    month = movements(crm, "waterfall_month", scope="company")   # opens on 02-28
+    assert month["opening"] == (2, 2, Decimal("1000.00"))
+    assert month["removed"] == (1, -1, Decimal("-900.00"))
+
+
+def test_slipped_reads_the_close_date_the_deal_had_at_the_opening(crm):
+    # as of 03-15, the week from 03-08: due 03-10 then, moved to 03-25 since: it slipped;
+    # due 03-20 then, moved to 03-12 since: not due by now at the opening, so not slipped
+    crm.person("r1", team="East")
+    for deal_id, was, now in [("due_then", "2026-03-10", "2026-03-25"),
+                              ("due_now_only", "2026-03-20", "2026-03-12")]:
+        crm.person(deal_id, manager="r1", team="East")
+        crm.recorded("2026-03-08", deal_id, owner=deal_id, close=was)
+        crm.deal(deal_id, owner=deal_id, close=now)
+    crm.build(as_of="2026-03-15")
+    assert classified(crm, "due_then") == ("slipped", 0, Decimal("0"))
+    assert classified(crm, "due_now_only") == ("unchanged", 0, Decimal("0"))
+
+
+def test_the_pipeline_is_the_forecasts_omitted_deals_left_out(crm):
+    crm.person("r1", team="East")
+    crm.recorded(OPENED, "dropped", amount=300, forecast="commit")
+    crm.deal("dropped", amount=300, close="2026-03-30", forecast="omitted")
+    crm.recorded(OPENED, "restored", amount=200, forecast="omitted")
+    crm.deal("restored", amount=200, close="2026-03-30", forecast="best_case")
+    crm.recorded(OPENED, "never", amount=900, forecast="omitted")
+    crm.deal("never", amount=900, close="2026-03-30", forecast="omitted")
+    crm.recorded(OPENED, "kept", amount=100, close="2026-03-31", forecast="pipeline")
+    crm.deal("kept", amount=100, close="2026-03-31", forecast="pipeline")
+    crm.build(as_of="2026-03-31")
+    assert movements(crm, scope="company") == {
+        "opening": (2, 2, Decimal("400.00")),          # kept, dropped
+        "included": (1, 1, Decimal("200.00")),
+        "unchanged": (1, 0, Decimal("0.00")),
+        "omitted": (1, -1, Decimal("-300.00")),
+        "closing": (2, 2, Decimal("300.00")),          # kept, restored
+    }
+    forecast = crm.row("select open_pipeline_amount from rpt_forecast "
+                       "where scope_id = 'company' and owner_id is null")
+    assert forecast["open_pipeline_amount"] == Decimal("300.00")
+
+
+@pytest.fixture
+def reassigned(crm):
+    """Two teams under "top": a (rep a1) and b (rep b1). Two deals of a1 at the week's
+    opening are b1's now: "grown" grew from 100 to 150, "won_by_b" was won by b1."""
+    crm.person("top", team=None)
+    crm.person("a", manager="top", team="A").person("a1", manager="a", team="A")
+    crm.person("b", manager="top", team="B").person("b1", manager="b", team="B")
+    crm.recorded(OPENED, "grown", owner="a1", team="A", amount=100)
+    crm.deal("grown", owner="b1", amount=150)
+    crm.recorded(OPENED, "won_by_b", owner="a1", team="A", amount=80)
+    crm.deal("won_by_b", owner="b1", amount=80, stage="Closed Won", close="2026-03-28")
+    return crm.build(as_of="2026-03-31")
+
+
+def test_the_opening_stays_with_the_team_that_held_the_deal_then(reassigned):
+    assert movements(reassigned, scope="a") == {
+        "opening": (2, 2, Decimal("180.00")),
+        "reassigned_out": (2, -2, Decimal("-180.00")),
+        "closing": (0, 0, Decimal("0.00")),
+    }
+    assert movements(reassigned, scope="b") == {
+        "opening": (0, 0, Decimal("0.00")),
+        "reassigned_in": (1, 1, Decimal("150.00")),
+        "won": (1, 0, Decimal("0.00")),
+        "closing": (1, 1, Decimal("150.00")),
+    }
+
+
+def test_a_scope_holding_both_owners_sees_the_deals_own_movement(reassigned):
+    for scope in ("top", "company"):
+        assert movements(reassigned, scope=scope) == {
+            "opening": (2, 2, Decimal("180.00")),
+            "expanded": (1, 0, Decimal("50.00")),
+            "won": (1, -1, Decimal("-80.00")),
+            "closing": (1, 1, Decimal("150.00")),
+        }
+    owners = {(r["owner_id"], r["movement"]): r["amount"] for r in reassigned.rows(
+        "select owner_id, movement, amount from rpt_pipeline_waterfall "
+        "where window_kind = 'waterfall_week'")}
+    assert owners[("a1", "reassigned_out")] == Decimal("-180.00")
+    assert owners[("b1", "reassigned_in")] == Decimal("150.00")

@@ -91,3 +91,14 @@ def test_nothing_after_the_as_of_date(built):
     later = built.rows("select * from rpt_rep_performance_monthly where month > ?",
                        [date(2026, 3, 31)])
     assert later == []
+
+
+def test_a_task_due_after_the_as_of_date_is_no_activity_yet(crm):
+    # as of 03-20: a call on 03-10 and a task due today count; a task due tomorrow, in the
+    # same month, does not, even marked completed
+    crm.person("r1", team="East")
+    crm.call("r1", "2026-03-10 10:00:00")
+    crm.task("r1", "2026-03-20", status="Not Started")
+    crm.task("r1", "2026-03-21", status="Completed")
+    crm.build(as_of="2026-03-20")
+    assert month(crm, "r1", "2026-03-01")["activities_count"] == 2
