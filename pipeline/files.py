@@ -9,21 +9,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.mapping import EntityMapping
+from pipeline.readers import Prepared
+
+# loaded; refused (a fault of the file, named in the note; nothing of it loaded); skipped
+# (not an export, or not yet one: the note says why); duplicate (the same bytes as another)
+STATUSES = ("loaded", "refused", "skipped", "duplicate")
 
 
 @dataclass
 class FileResult:
+    """One entry of the inbox (a file or a folder) and what the run did with it."""
+
     path: Path
     file_id: int
     mapping: EntityMapping | None = None
     sha256: str = ""
     encoding: str = ""
     status: str = "loaded"
-    rows_read: int = 0
+    rows_read: int | None = 0  # None: a refused file whose rows could not be counted
     rows_loaded: int = 0
-    rows_rejected: int = 0
+    rows_rejected: int | None = 0
     footer_lines: int = 0
     note: str = ""
+    prepared: Prepared | None = None  # how the run read it, while the run lasts
 
 
 def sha256(path: Path) -> str:

@@ -1,27 +1,63 @@
-"""Checks across the files of an inbox, once every file is loaded: the required exports are
-there, the org chart is a tree, and no target is given twice."""
+"""Checks across the files of an inbox, once every file is in. Only a missing deals export or
+org file stops the run; every other fault costs the rows it is in, quarantined (raw_rejects)
+or loaded with a warning (raw_warnings), as README "What happens to bad input" lists:
+
+- the required exports are there (else InputRejected: exit 3);
+- the org chart is a tree (pipeline/org_checks.py);
+- a stage-history row whose deal is not in the deals export is quarantined;
+- calls, tasks, meetings and follow-ups about a deal or account the exports do not hold, and
+  satisfaction answers likewise, load with a warning;
+- a cost naming a channel the channels file does not list, or a team org.csv does not
+  have, is quarantined;
+- two targets for one rep or team, metric and month (the same period twice, or a month
+  beside its quarter) are quarantined, all of them; a target for a rep or team org.csv
+  does not have loads with a warning.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pipeline.canonical import REQUIRED_ENTITIES
 from pipeline.config import Config
-from pipeline.db import row
 from pipeline.errors import InputRejected
 from pipeline.files import FileResult
+from pipeline.org_checks import check_org
+from pipeline.quarantine import LoadedRows
+
+ACTIVITY_TABLES = ("raw_crm__calls", "raw_crm__tasks", "raw_crm__meetings",
+                   "raw_crm__activities")
+# what a call, task or meeting, or a survey answer, may be about
+KNOWN_SUBJECTS = ("select account_id from raw_crm__accounts union "
+                  "select account_id from raw_crm__deals where account_id is not null union "
+                  "select deal_id from raw_crm__deals")
 
 
-def check_inbox(con, files: list[FileResult], warnings: list[str], config: Config) -> None:
-    _check_required_entities(files, config)
+def check_inbox(con, files: list[FileResult], warn: Callable[[str], None],
+                config: Config) -> None:
+    check_required(files, config)
+    loaded = LoadedRows(con, files, warn)
     _add_missing_managers(con, files)
-    _check_org(con, warnings)
-    _check_targets(con)
+    check_org(con, loaded)
+    _quarantine_orphan_history(con, loaded)
+    _warn_unknown_activity_subjects(con, loaded)
+    _warn_unknown_survey_subjects(con, loaded)
+    _quarantine_unknown_cost_holders(con, loaded)
+    _quarantine_overlapping_targets(con, loaded, config.fiscal_year_start_month)
+    _warn_unknown_target_holders(con, loaded)
 
 
-def _check_required_entities(files: list[FileResult], config: Config) -> None:
-    loaded = {f.mapping.entity.name for f in files if f.status == "loaded"}
+def check_required(files: list[FileResult], config: Config) -> None:
+    """No deals export or no org file loaded: there is nothing to make a warehouse of. The
+    message names each file that might have been it, refused or skipped, and why."""
+    present = {f.mapping.entity.name for f in files if f.status == "loaded" and f.mapping}
     for name in REQUIRED_ENTITIES:
-        if name not in loaded:
-            raise InputRejected(str(config.inbox), f"no {name} export found in the inbox")
+        if name in present:
+            continue
+        others = [f for f in files if f.status in ("refused", "skipped") and f.sha256
+                  and (f.mapping is None or f.mapping.entity.name == name)]
+        why = "".join(f"; {f.path.name} {f.status}: {f.note}" for f in others)
+        raise InputRejected(str(config.inbox), f"no {name} export loaded{why}")
 
 
 def _add_missing_managers(con, files: list[FileResult]) -> None:
@@ -36,69 +72,157 @@ def _add_missing_managers(con, files: list[FileResult]) -> None:
                 {"source": file.mapping.source.name, "file_id": file.file_id})
 
 
-def _check_org(con, warnings: list[str]) -> None:
-    """The org files must form a tree: each user once, every manager a user, no loops."""
-    org = ("(select org.*, files.file_name from raw_ops__org as org "
-           "inner join raw_files as files on files.file_id = org.file_id)")
-    duplicate = row(
-        con, f"select user_id, list(file_name || ' line ' || (record_number + 1) "
-        f"order by file_id, record_number) from {org} group by 1 having count(*) > 1 "
-        "order by 1 limit 1")
-    if duplicate:
-        raise InputRejected(duplicate[1][-1].rsplit(" line ", 1)[0],
-                            f"user listed more than once: {', '.join(duplicate[1])}",
-                            column="user_id", value=duplicate[0])
-    dangling = row(
-        con, f"select file_name, record_number + 1, manager_id from {org} "
-        "where manager_id is not null and manager_id not in (select user_id from raw_ops__org) "
-        "order by file_id, record_number limit 1")
-    if dangling:
-        raise InputRejected(dangling[0], "manager_id is not the user_id of anyone in the org file",
-                            line=dangling[1], column="manager_id", value=dangling[2])
-    cycle = row(con, """
-        with recursive chain (start_id, manager_id, depth) as (
-            select user_id, manager_id, 1 from raw_ops__org where manager_id is not null
-            union all
-            select chain.start_id, org.manager_id, chain.depth + 1
-            from chain
-            inner join raw_ops__org as org on org.user_id = chain.manager_id
-            where org.manager_id is not null
-                and chain.depth <= (select count(*) from raw_ops__org)
+def _quarantine_orphan_history(con, loaded: LoadedRows) -> None:
+    """A stage-history row of a deal the deals export does not have (deleted in the CRM
+    between the two exports, or its row quarantined) has no deal to tell the story of."""
+    found = con.execute("""
+        select history.file_id, history.record_number, history.deal_id
+        from raw_crm__deal_stage_history as history
+        where not exists (
+            select 1 from raw_crm__deals as deals
+            where deals.source = history.source and deals.deal_id = history.deal_id
         )
-        select start_id from chain where manager_id = start_id order by 1 limit 1
-    """)
-    if cycle:
-        raise InputRejected("org file", "the chain of managers above this user leads back "
-                            "to them", column="user_id", value=cycle[0])
-    shared = con.execute("select name, list(user_id order by user_id) from raw_ops__org "
-                         "group by 1 having count(*) > 1 order by 1").fetchall()
-    for name, users in shared:
-        warnings.append(f"org: {len(users)} people are named {name!r} ({', '.join(users)});"
-                               " CRM records that give an owner only by this name stay "
-                               "unassigned")
+        order by 1, 2
+    """).fetchall()
+    for file, rows in loaded.by_file(found):
+        column = loaded.column(file, "deal_id")
+        loaded.quarantine(file, [
+            (number, column, deal_id, f"the deal {deal_id} is not in the deals export "
+             "(or its row there is quarantined)") for number, deal_id in rows])
+        loaded.warn(file, rows[0][0], column, rows[0][1], f"{first_of(len(rows), 'row')} "
+                    "quarantined: their deal is not in the deals export")
 
 
-def _check_targets(con) -> None:
-    """One target per rep or team, period and metric: two would leave the right one to a
-    guess. (A month's target beside its quarter's is caught by sql/audits/.)"""
-    duplicate = row(con, """
-        select
-            coalesce(targets.user_id, 'team ' || targets.team),
-            targets.period,
-            targets.metric,
-            list(files.file_name order by targets.file_id, targets.record_number),
-            list(targets.record_number + 1 order by targets.file_id, targets.record_number)
-        from raw_ops__targets as targets
-        inner join raw_files as files on files.file_id = targets.file_id
-        group by 1, 2, 3
-        having count(*) > 1
+def _warn_unknown_activity_subjects(con, loaded: LoadedRows) -> None:
+    for table in ACTIVITY_TABLES:
+        found = con.execute(
+            f"select file_id, record_number, related_id from {table} "
+            f"where related_id not in ({KNOWN_SUBJECTS}) order by 1, 2").fetchall()
+        for file, rows in loaded.by_file(found):
+            column = loaded.column(file, "related_id")
+            loaded.note(file, [(number, column, value, "about a deal or account that is in "
+                                "neither the deals nor the accounts export")
+                               for number, value in rows])
+            loaded.warn(file, rows[0][0], column, rows[0][1],
+                        f"{first_of(len(rows), 'row')} about a deal or account the exports "
+                        "do not hold; they still count as their owner's activity")
+
+
+def _warn_unknown_survey_subjects(con, loaded: LoadedRows) -> None:
+    found = con.execute(f"""
+        select file_id, record_number, deal_id is not null, coalesce(deal_id, account_id)
+        from raw_ops__satisfaction
+        where deal_id not in (select deal_id from raw_crm__deals)
+            or (deal_id is null and account_id not in ({KNOWN_SUBJECTS}))
+        order by 1, 2
+    """).fetchall()
+    for file, rows in loaded.by_file(found):
+        noted = [(number, loaded.column(file, "deal_id" if is_deal else "account_id"), value,
+                  f"the {'deal' if is_deal else 'account'} {value} is not in the exports: "
+                  "the answer counts in the company's totals only")
+                 for number, is_deal, value in rows]
+        loaded.note(file, noted)
+        loaded.warn(file, *noted[0][:3], f"{first_of(len(rows), 'answer')} about a deal or "
+                    "account the exports do not hold; they count in the company's totals only")
+
+
+def _quarantine_unknown_cost_holders(con, loaded: LoadedRows) -> None:
+    """A cost for a channel the channels file does not list, or a team org.csv does not
+    have, would count for no channel or team: it is quarantined."""
+    channels = [r[0] for r in con.execute(
+        "select channel from raw_config__channels order by channel_order, channel").fetchall()]
+    found = con.execute("""
+        select file_id, record_number, 'channel', channel
+        from raw_ops__costs
+        where channel is not null and not list_contains($channels, lower(trim(channel)))
+        union all
+        select file_id, record_number, 'team', team
+        from raw_ops__costs
+        where team not in (select team from raw_ops__org where team is not null)
         order by 1, 2, 3
-        limit 1
-    """)
-    if duplicate:
-        holder, period, metric, names, lines = duplicate
-        places = ", ".join(f"{name} line {line}"
-                           for name, line in zip(names, lines, strict=True))
-        holder = holder if holder.startswith("team ") else f"user {holder}"
-        raise InputRejected(names[1], f"two targets for {holder}, {period}, {metric} "
-                            f"({places})", line=lines[1], column="target")
+    """, {"channels": channels}).fetchall()
+    for file, rows in loaded.by_file(found):
+        first_per_row: dict[int, tuple] = {}
+        for number, kind, value in rows:
+            first_per_row.setdefault(number, (number, kind, value))
+        bad = [(number, loaded.column(file, kind), value,
+                f"names the channel {value}, which the channels file does not list "
+                f"({', '.join(channels)})" if kind == "channel"
+                else f"names the team {value}, which org.csv does not have")
+               for number, kind, value in first_per_row.values()]
+        loaded.quarantine(file, bad)
+        loaded.warn(file, *bad[0][:3], f"{first_of(len(bad), 'cost')} quarantined: their "
+                    "channel or team is not known")
+
+
+def _quarantine_overlapping_targets(con, loaded: LoadedRows, fiscal_start: int) -> None:
+    """Two targets for one rep or team, metric and month (the same period twice, or a month
+    beside its quarter) leave the right one to a guess: all of them are quarantined."""
+    found = con.execute("""
+        with targets as (
+            select
+                file_id,
+                record_number,
+                coalesce('user ' || user_id, 'team ' || team) as holder,
+                metric,
+                period,
+                case
+                    when period like '%-Q%' then (
+                        make_date(left(period, 4)::integer - ($start > 1)::integer, $start, 1)
+                        + to_months(3 * (right(period, 1)::integer - 1)))::date
+                    else strptime(period || '-01', '%Y-%m-%d')::date
+                end as first_month,
+                case when period like '%-Q%' then 3 else 1 end as months
+            from raw_ops__targets
+        ),
+        months as (
+            select *, first_month + to_months(unnest(range(months))) as month from targets
+        ),
+        clashes as (
+            select holder, metric, month from months group by all having count(*) > 1
+        )
+        select distinct months.holder, months.metric, months.file_id, months.record_number,
+            months.period
+        from months
+        inner join clashes using (holder, metric, month)
+        order by all
+    """, {"start": fiscal_start}).fetchall()
+    where = loaded.lines([(file_id, number) for _, _, file_id, number, _ in found])
+    groups: dict[tuple[str, str], list[tuple]] = {}
+    for holder, metric, *place in found:
+        groups.setdefault((holder, metric), []).append(tuple(place))
+    for (holder, metric), group in groups.items():
+        for file_id, number, period in group:
+            others = ", ".join(f"{where[(f, n)][0]} line {where[(f, n)][1]} ({p})"
+                               for f, n, p in group if (f, n) != (file_id, number))
+            file = loaded.file(file_id)
+            loaded.quarantine(file, [(number, loaded.column(file, "period"), period,
+                                      f"another {metric} target for {holder} covers the "
+                                      f"same month: {others}; keep one")])
+        file_id, number, period = group[0]
+        file = loaded.file(file_id)
+        loaded.warn(file, number, loaded.column(file, "period"), period,
+                    f"{first_of(len(group), 'overlapping target')} for {holder}, "
+                    f"{metric}: all quarantined")
+
+
+def _warn_unknown_target_holders(con, loaded: LoadedRows) -> None:
+    found = con.execute("""
+        select file_id, record_number, user_id is not null, coalesce(user_id, team)
+        from raw_ops__targets
+        where user_id not in (select user_id from raw_ops__org)
+            or team not in (select team from raw_ops__org where team is not null)
+        order by 1, 2
+    """).fetchall()
+    for file, rows in loaded.by_file(found):
+        noted = [(number, loaded.column(file, "user_id" if is_user else "team"), value,
+                  f"the {'user' if is_user else 'team'} {value} is not in org.csv: the "
+                  "target shows in no manager's report") for number, is_user, value in rows]
+        loaded.note(file, noted)
+        loaded.warn(file, *noted[0][:3], f"{first_of(len(rows), 'target')} for a rep or team "
+                    "org.csv does not have")
+
+
+def first_of(count: int, noun: str) -> str:
+    """A warning names the first of the rows it is about, and how many there are."""
+    return f"1 {noun}" if count == 1 else f"the first of {count} {noun}s"

@@ -1,16 +1,20 @@
 """Ingest: every export in the inbox -> the raw_ tables of the canonical model.
 
 A file is recognised by its header row, its columns are matched by name, and each value is
-parsed by the type of the canonical field it feeds. A row with a value that does not parse
-goes to raw_rejects with file, line, column, value and reason; the rest of the file loads.
-A file that cannot be read as the export it claims to be is refused (InputRejected, exit 3).
-For every file, rows read = rows loaded + rows rejected; a report's footer lines are
-stripped and counted apart, never loaded.
+parsed by the type of the canonical field it feeds. A fault stays where it starts: a row
+with a value that does not parse goes to raw_rejects with file, line, column, value and
+reason, and the rest of the file loads; a file that cannot be read as the export it claims
+to be is refused (raw_files.status 'refused', the message in its note), and the other files
+load. The run stops (InputRejected, exit 3) only when no deals export or no org file is
+left to load. Every entry of the inbox is in raw_files: loaded, refused, skipped (with the
+reason) or a duplicate. For every file, rows read = rows loaded + rows rejected; a report's
+footer lines are stripped and counted apart, never loaded.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -35,37 +39,51 @@ log = logging.getLogger(__name__)
 
 IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial", ".download")
 READABLE_SUFFIXES = (".csv", ".txt", *XLSX_SUFFIXES)
+NIGHTLY_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
+REJECT_COLUMNS = ("file_id integer, file_name varchar, line bigint, record_number bigint, "
+                  "column_name varchar, value varchar, reason varchar")
 
 
 @dataclass
 class IngestResult:
+    """Every entry of the inbox and what became of it, and every warning, filled in as the
+    ingest goes: a caller still has them when it fails."""
+
     files: list[FileResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning(message)
 
-def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult:
+    def with_status(self, status: str) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+
+def load_exports(con: duckdb.DuckDBPyConnection, config: Config,
+                 result: IngestResult | None = None) -> IngestResult:
     """Replace the raw_ tables with what the inbox holds now."""
+    result = result if result is not None else IngestResult()
     sources = load_sources(config.mapping_dirs, config.stages)
-    result = IngestResult()
     # a broken channels file stops the run before any export is read
     load_channels(con, config.channels_file)
-    paths = _inbox_files(config, result)
     _create_raw_tables(con, sources)
+    readable = _inbox_entries(config, result)
     seen: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix="ingest-") as workdir:
-        for file_id, path in enumerate(paths, start=1):
-            file = FileResult(path, file_id, sha256=sha256(path))
-            result.files.append(file)
+        for file in readable:
+            file.sha256 = sha256(file.path)
             if file.sha256 in seen:
                 file.status, file.note = "duplicate", f"same content as {seen[file.sha256].name}"
-            else:
-                seen[file.sha256] = path
-                load_file(con, file, sources, config, Path(workdir))
-            if file.status != "loaded" or file.note:
-                result.warnings.append(f"{path.name}: {file.status}, {file.note}"
-                                       if file.status != "loaded" else f"{path.name}: {file.note}")
-    _record_files(con, result.files)
-    check_inbox(con, result.files, result.warnings, config)
+                file.rows_read = file.rows_rejected = None
+                result.warn(f"{file.path.name}: duplicate, {file.note}")
+                continue
+            seen[file.sha256] = file.path
+            _load(con, file, sources, config, Path(workdir) / str(file.file_id), result)
+        try:
+            check_inbox(con, result.files, result.warn, config)
+        finally:
+            _record_files(con, result.files)
     load_history(con, config)
     load_rules(con, config.rules_file)
     load_incentives(con, config.incentives_file,
@@ -73,49 +91,89 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config) -> IngestResult
                      .fetchall()})
     con.execute("drop table if exists _load; drop table if exists _parsed; "
                 "drop table if exists _shifts")
-    for file in result.files:
-        if file.status == "loaded":
-            log.info("loaded %s as %s: %d rows, %d rejected", file.path.name,
-                     file.mapping.title, file.rows_loaded, file.rows_rejected)
-    for warning in result.warnings:
-        log.warning(warning)
     return result
 
 
-def _inbox_files(config: Config, result: IngestResult) -> list[Path]:
+def _load(con, file: FileResult, sources: dict[str, Source], config: Config, workdir: Path,
+          result: IngestResult) -> None:
+    """One file; a fault of the file refuses it alone."""
+    try:
+        load_file(con, file, sources, config, workdir, result.warn)
+    except InputRejected as error:
+        file.status, file.note = "refused", str(error)
+        if file.mapping is not None:
+            con.execute(f"delete from {file.mapping.entity.table} where file_id = ?",
+                        [file.file_id])
+        file.rows_loaded, file.rows_rejected = 0, file.rows_read
+        result.warn(f"{file.path.name}: refused, {error}")
+        return
+    if file.status == "skipped":
+        result.warn(f"{file.path.name}: skipped, {file.note}")
+        return
+    if file.note:
+        result.warn(f"{file.path.name}: {file.note}")
+    log.info("loaded %s as %s: %d rows, %d rejected", file.path.name, file.mapping.title,
+             file.rows_loaded, file.rows_rejected)
+
+
+def _inbox_entries(config: Config, result: IngestResult) -> list[FileResult]:
+    """Every entry of the inbox into result.files; the ones to read are returned, the others
+    skipped with their reason."""
     inbox = config.inbox
     if not inbox.is_dir():
         raise InputRejected(str(inbox), "the inbox folder does not exist")
-    paths = []
-    for path in sorted(inbox.iterdir()):
-        name = path.name
-        if name.startswith((".", "~$")) or not path.is_file():
-            continue
-        if name.lower().endswith(IN_PROGRESS_SUFFIXES):
-            result.warnings.append(f"{name}: skipped, the file is still being written")
-        elif path.suffix.lower() not in READABLE_SUFFIXES:
-            result.warnings.append(f"{name}: skipped, not a .csv, .txt or .xlsx export")
+    readable = []
+    for file_id, path in enumerate(sorted(inbox.iterdir()), start=1):
+        file = FileResult(path, file_id, rows_read=None, rows_rejected=None)
+        result.files.append(file)
+        reason = _skip_reason(path)
+        if reason:
+            file.status, file.note = "skipped", reason
+            result.warn(f"{path.name}: skipped, {reason}")
         else:
-            paths.append(path)
-    return _settled(paths, config.settle_seconds, result)
+            readable.append(file)
+    return _settled(readable, config.settle_seconds, result)
 
 
-def _settled(paths: list[Path], seconds: float, result: IngestResult) -> list[Path]:
+def _skip_reason(path: Path) -> str | None:
+    name = path.name
+    if path.is_dir():
+        if NIGHTLY_FOLDER.fullmatch(name):
+            return "a folder: the inbox of that night, which backfill reads for its date"
+        return "a folder: only the files of the inbox itself are read"
+    if not path.is_file():
+        return "not a regular file"
+    if name.startswith("~$"):
+        return "an Office lock file: the workbook is open in Excel"
+    if name.startswith(".~lock."):
+        return "a LibreOffice lock file: the file is open in LibreOffice"
+    if name.startswith("."):
+        return "a hidden file (its name starts with a dot); rename it to have it read"
+    if name.lower().endswith(IN_PROGRESS_SUFFIXES):
+        return "the file is still being written"
+    if path.suffix.lower() not in READABLE_SUFFIXES:
+        return "not a .csv, .txt or .xlsx export"
+    return None
+
+
+def _settled(files: list[FileResult], seconds: float,
+             result: IngestResult) -> list[FileResult]:
     """Two looks at each file's size and time; one that changes is still being written."""
     def look(path: Path) -> tuple[int, int]:
         stat = path.stat()
         return stat.st_size, stat.st_mtime_ns
 
-    first = {path: look(path) for path in paths}
+    first = {file.file_id: look(file.path) for file in files}
     if seconds:
         time.sleep(seconds)
     settled = []
-    for path in paths:
-        if look(path) != first[path]:
-            result.warnings.append(f"{path.name}: skipped, the file is still being written "
-                                   "(it changed while the run looked at it)")
+    for file in files:
+        if look(file.path) != first[file.file_id]:
+            file.status = "skipped"
+            file.note = "the file is still being written (it changed while the run looked at it)"
+            result.warn(f"{file.path.name}: skipped, {file.note}")
         else:
-            settled.append(path)
+            settled.append(file)
     return settled
 
 
@@ -124,10 +182,9 @@ def _create_raw_tables(con, sources: dict[str, Source]) -> None:
     for entity in ENTITIES.values():
         columns = ", ".join(f"{f.name} {TYPES[f.type]}" for f in entity.fields)
         con.execute(f"create or replace table {entity.table} ({lineage}, {columns})")
-    con.execute(
-        "create or replace table raw_rejects (file_id integer, file_name varchar, "
-        "line bigint, record_number bigint, column_name varchar, value varchar, "
-        "reason varchar)")
+    # rows quarantined, and rows loaded with a warning: the same columns
+    con.execute(f"create or replace table raw_rejects ({REJECT_COLUMNS})")
+    con.execute(f"create or replace table raw_warnings ({REJECT_COLUMNS})")
     con.execute(
         "create or replace table raw_files (file_id integer, file_name varchar, "
         "sha256 varchar, source varchar, entity varchar, encoding varchar, status varchar, "
@@ -146,10 +203,9 @@ def _create_raw_tables(con, sources: dict[str, Source]) -> None:
 
 def _record_files(con, files: list[FileResult]) -> None:
     rows = [(f.file_id, f.path.name, f.sha256, f.mapping.source.name if f.mapping else None,
-             f.mapping.entity.name if f.mapping else None, f.encoding, f.status, f.rows_read,
-             f.rows_loaded, f.rows_rejected, f.footer_lines, f.note) for f in files]
+             f.mapping.entity.name if f.mapping else None, f.encoding or None, f.status,
+             f.rows_read, f.rows_loaded, f.rows_rejected, f.footer_lines, f.note)
+            for f in files]
     if rows:
         con.executemany("insert into raw_files values "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-
-

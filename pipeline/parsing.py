@@ -33,9 +33,11 @@ class Parsed:
 class Parser:
     """Builds the typed expressions of one file; `params` are the values they bind."""
 
-    def __init__(self, mapping: EntityMapping, timezone: str, from_xlsx: bool) -> None:
+    def __init__(self, mapping: EntityMapping, timezone: str, from_xlsx: bool,
+                 nul_columns: frozenset[str] = frozenset()) -> None:
         self.mapping, self.source = mapping, mapping.source
         self.timezone, self.from_xlsx = timezone, from_xlsx
+        self.nul_columns = nul_columns  # the columns some value of which holds a NUL byte
         self.params: dict[str, object] = {}
 
     def bind(self, value: object) -> str:
@@ -54,6 +56,11 @@ class Parser:
         parsed = getattr(self, f"_{f.type}")(f, raw)
         if f.not_null:
             parsed.rules.insert(0, (f"{raw} is null", "a value is required"))
+        # a NUL byte is no character of any text: a damaged file, or a binary one
+        if columns[column.name] in self.nul_columns:
+            parsed.rules.insert(0, (f"contains({ident(columns[column.name])}, chr(0))",
+                                    "a NUL byte (\\x00) in the value: the file may be "
+                                    "damaged"))
         if f.minimum is not None:
             parsed.rules.append((f"{parsed.value} < {int(f.minimum)}", f"below {f.minimum}"))
         return parsed
@@ -78,17 +85,29 @@ class Parser:
         return Parsed(raw, rules)
 
     def _stage(self, f: Field, raw: str) -> Parsed:
-        return Parsed(raw)
+        """A stage the mapping does not list is quarantined: loading it would mean guessing
+        where it sits in the pipeline."""
+        known = list(self.source.stage_labels())
+        unknown = f"{raw} is not null and not list_contains({self.bind(known)}, {raw})"
+        return Parsed(raw, [(unknown, f"unknown stage; add it to the stages of "
+                                      f"{self.source.path.name}. Known: {', '.join(known)}")])
 
     def _category(self, f: Field, raw: str) -> Parsed:
-        """A value mapped onto a fixed list (activity types); unknown values refuse the file."""
+        """A value mapped onto a fixed list (activity types); an unknown value is
+        quarantined unless the mapping gives a default."""
         mapping = dict(self.mapping.values.get(f.name, {}))
         default = mapping.pop("default", None)
         if not mapping and default is None:
-            return Parsed(f"lower({raw})")
-        keys, values = self.bind(list(mapping)), self.bind(list(mapping.values()))
-        found = f"{values}[list_position({keys}, {raw})]"
-        return Parsed(f"coalesce({found}, {self.bind(default)})" if default else found)
+            value = f"lower({raw})"
+        else:
+            keys, values = self.bind(list(mapping)), self.bind(list(mapping.values()))
+            found = f"{values}[list_position({keys}, {raw})]"
+            value = f"coalesce({found}, {self.bind(default)})" if default else found
+        known = self.bind(list(f.allowed))
+        return Parsed(value, [(f"{raw} is not null and not coalesce(list_contains({known}, "
+                               f"{value}), false)",
+                               f"unknown {f.name}; map it under values: in "
+                               f"{self.source.path.name}. Known: {', '.join(f.allowed)}")])
 
     def _decimal(self, f: Field, raw: str) -> Parsed:
         formats = self.source.formats
@@ -172,11 +191,15 @@ class Parser:
         return self.boolean(raw)
 
     def status(self, rule: StatusRule, columns: dict[str, str]) -> Parsed:
-        """Status by flags (closed, won) or by a column's values; unknown values refuse."""
+        """Status by flags (closed, won) or by a column's values; an unknown value is
+        quarantined."""
         if rule.column:
             raw = self.raw(columns[rule.column])
             keys, values = self.bind(list(rule.values)), self.bind(list(rule.values.values()))
-            return Parsed(f"{values}[list_position({keys}, {raw})]")
+            value = f"{values}[list_position({keys}, {raw})]"
+            return Parsed(value, [(f"{raw} is not null and {value} is null",
+                                   "unknown status value; map it under status: values: in "
+                                   f"{self.source.path.name}")])
         closed = self.boolean(self.raw(columns[rule.closed]))
         won = self.boolean(self.raw(columns[rule.won]))
         value = (f"case when coalesce({won.value}, false) then 'won' "

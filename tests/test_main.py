@@ -44,15 +44,17 @@ def test_an_unknown_setting_is_a_configuration_error(tmp_path):
     assert "unknown settings ['langauge']" in result.stderr
 
 
-def test_an_unknown_stage_stops_the_run_with_exit_3(small_inbox, tmp_path):
+def test_a_refused_deals_export_stops_the_run_with_exit_3(small_inbox, tmp_path):
     header, rows = sample_rows(limit=200)
-    rows[9][header.index("Stage")] = "Won (verbal)"
+    for row in rows[9:12]:  # 3 of 200 rows quarantined: above reject_threshold, the file
+        row[header.index("Stage")] = "Won (verbal)"  # is refused, and no deals are left
     write_export(small_inbox / "Deals.csv", header, rows)
     result = pipeline("run", "--no-mail", "--inbox", str(small_inbox),
                       "--out", str(tmp_path / "out"), "--as-of", "2026-11-20")
     assert result.returncode == 3
-    assert "Deals.csv, line 11: column 'Stage': value 'Won (verbal)': unknown stage" \
-        in result.stderr
+    assert "no deals export loaded; Deals.csv refused: Deals.csv, line 11: column 'Stage': " \
+        "value 'Won (verbal)': 3 of 200 rows (1.5%) cannot be loaded" in result.stderr
+    assert "the first: unknown stage" in result.stderr
     assert not (tmp_path / "out" / "reports").exists()
 
 

@@ -299,7 +299,7 @@ def test_a_failed_run_sends_managers_nothing_and_ops_one_summary_per_date(
     broken = tmp_path / "inbox"
     shutil.copytree(setup / "inbox", broken)
     deals = (broken / "Deals.csv").read_text(encoding="utf-8-sig")
-    (broken / "Deals.csv").write_text(deals.replace('"Closed Won"', '"Won (verbal)"', 1),
+    (broken / "Deals.csv").write_text(deals.replace('"Closed Won"', '"Won (verbal)"'),
                                       encoding="utf-8-sig")
     server.reset()
     for _ in range(2):
