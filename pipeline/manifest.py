@@ -33,7 +33,7 @@ class Manifest:
             "pid": os.getpid(), "started_at": _now(), "finished_at": None,
             "status": "running", "exit_code": None, "error": None, "steps": {},
             "inputs": [], "rejects": {}, "validation": None, "outputs": {}, "emails": [],
-            "problems": [],
+            "warnings": [], "problems": [],
         }
         self.write()
 
@@ -45,13 +45,23 @@ class Manifest:
         finally:
             self.data["steps"][name] = round(time.perf_counter() - started, 3)
 
-    def record_inputs(self, con: duckdb.DuckDBPyConnection) -> None:
-        columns = ["file_name", "sha256", "source", "entity", "status", "rows_read",
-                   "rows_loaded", "rows_rejected", "footer_lines", "note"]
-        self.data["inputs"] = [dict(zip(columns, row, strict=True)) for row in con.execute(
-            f"select {', '.join(columns)} from raw_files order by file_id").fetchall()]
-        self.data["rejects"] = dict(con.execute(
-            "select reason, count(*) from raw_rejects group by all order by all").fetchall())
+    def record_ingest(self, result, con: duckdb.DuckDBPyConnection) -> None:
+        """Every entry of the inbox (read, refused, skipped, with the reason), the rejects by
+        reason and every warning: also when the ingest failed part way."""
+        self.data["inputs"] = [{
+            "file_name": f.path.name, "sha256": f.sha256,
+            "source": f.mapping.source.name if f.mapping else None,
+            "entity": f.mapping.entity.name if f.mapping else None, "status": f.status,
+            "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
+            "rows_rejected": f.rows_rejected, "footer_lines": f.footer_lines, "note": f.note,
+        } for f in result.files]
+        self.data["warnings"] = list(result.warnings)
+        try:
+            self.data["rejects"] = dict(con.execute(
+                "select reason, count(*) from raw_rejects group by all order by all").fetchall())
+        except duckdb.Error:  # the ingest stopped before it made the table
+            self.data["rejects"] = {}
+        self.write()
 
     def record_problems(self) -> list[str]:
         """What the published run had to leave out, each said in one line: files refused,
@@ -62,7 +72,7 @@ class Manifest:
         served = {r["scope_id"] for r in read_recipients(folder)}
         refused = read_refused(folder)
         problems += [f"{r['source']}: email {r['address']!r}: {r['reason']}; the reports of "
-                     f"{r['scope_id']} were not sent to it" for r in refused
+                     f"{r['name']} ({r['scope_id']}) were not sent to it" for r in refused
                      if r["reason"] == NOT_PLAIN]
         unserved = [r for r in refused if r["scope_id"] != COMPANY]
         if unserved and not served - {COMPANY}:

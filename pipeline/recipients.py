@@ -188,10 +188,15 @@ def _from_entry(entry: dict, people: dict, managers: set[str],
 
 
 def org_lines(con) -> dict[str, str]:
-    """Where each person's row of the org file is, for a message: "org.csv, line 5"."""
+    """Where each person's row of the org file is, for a message: "org.csv, line 5" (the
+    line ingest measured where it warned about the row, else the record's number + 1)."""
     rows = con.execute(
-        "select org.user_id, files.file_name, org.record_number + 1 from raw_ops__org as org "
-        "inner join raw_files as files on files.file_id = org.file_id").fetchall()
+        "select org.user_id, files.file_name, coalesce(min(warned.line), "
+        "org.record_number + 1) from raw_ops__org as org "
+        "inner join raw_files as files on files.file_id = org.file_id "
+        "left join raw_warnings as warned on warned.file_id = org.file_id "
+        "and warned.record_number = org.record_number "
+        "group by org.user_id, files.file_name, org.record_number").fetchall()
     return {user_id: f"{name}, line {line}" for user_id, name, line in rows}
 
 

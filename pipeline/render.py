@@ -75,7 +75,7 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
     build_id = _checked_build(con, config)
     fonts.font_path()
     marts = {name: frame(con, name) for name in MARTS}
-    recipients, refused = resolve_recipients(
+    recipients, unserved = resolve_recipients(
         load_recipient_rules(config.recipients_file), marts["dim_users"], config.language,
         org_lines(con))
     _warn_unassigned(marts["rpt_unassigned_owners"])
@@ -104,7 +104,7 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
         (staging / "index.html").write_text(environment(default).get_template(
             "index.html").render(editions=editions, reports=REPORTS, as_of=config.as_of,
                                  title=default.text("report_index")), encoding="utf-8")
-        _write_recipients(staging, recipients, refused, editions)
+        _write_recipients(staging, recipients, unserved, editions)
         archive.write_editions(staging, [
             {"scope_id": e.scope.scope_id, "name": e.scope.name, "folder": e.folder,
              "scope_folder": e.scope.folder, "language": e.locale.language}

@@ -139,11 +139,10 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
         try:
             with connect(staged) as con:
                 for step in PIPELINE[:-1]:
-                    _timed(manifest, step, lambda s=step: step_function(s)(con, staged))
+                    _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
                     advance(step)
                 reports = _timed(manifest, "report", lambda: render_staged(con, staged))
                 advance("report")
-                manifest.record_inputs(con)
                 con.execute("checkpoint")
 
             def publish_release() -> None:
@@ -177,8 +176,22 @@ def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> Non
                                                                 manifest.data["run_id"]))
     with connect(staged) as con, progress(steps) as advance:
         for step in steps:
-            _timed(manifest, step, lambda s=step: step_function(s)(con, staged))
+            _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
             advance(step)
+
+
+def _step(step: str, con, config: Config, manifest: Manifest):
+    """One step on the warehouse; what the ingest read and skipped goes into the manifest
+    whether it ends well or not."""
+    if step != "ingest":
+        return step_function(step)(con, config)
+    from pipeline.ingest import IngestResult, load_exports
+
+    result = IngestResult()
+    try:
+        return load_exports(con, config, result)
+    finally:
+        manifest.record_ingest(result, con)
 
 
 def _timed(manifest: Manifest, step: str, action):
