@@ -3,7 +3,6 @@ by score, and the records to fix, rep by rep, new ones first."""
 
 from __future__ import annotations
 
-import io
 from functools import partial
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from pipeline import charts
 from pipeline.contexts.common import Scope, of_scope, one, records, vector
 from pipeline.i18n import Locale
+from pipeline.spreadsheet import csv_text
 
 # a list longer than this, per rep, goes to the CSV beside the report
 RECORDS_PER_REP = 15
@@ -116,7 +116,4 @@ def violations_csv(violations: pd.DataFrame) -> str:
     columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
                "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new",
                "description"]
-    table = violations[columns]
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(violations[columns])
