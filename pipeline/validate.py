@@ -25,6 +25,7 @@ from pipeline.config import Config
 from pipeline.db import frame, read_state, scalar
 from pipeline.errors import ConfigError, InputRejected, ValidationFailed
 from pipeline.schemas import SCHEMAS
+from pipeline.spreadsheet import csv_text
 from pipeline.sql_checks import check_table
 
 log = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ def _write_results(folder: Path, failures: list[pd.DataFrame], checked: dict[str
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     if failures:
-        pd.concat(failures).to_csv(folder / "failures.csv", index=False)
+        (folder / "failures.csv").write_text(csv_text(pd.concat(failures)), encoding="utf-8")
     summary = {"build_id": build_id, "passed": not failures, "rows_checked": checked,
                "checked_in_database": in_database}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n",

@@ -3,7 +3,6 @@ by score, and the records to fix, rep by rep, new ones first."""
 
 from __future__ import annotations
 
-import io
 from functools import partial
 
 import pandas as pd
@@ -11,6 +10,7 @@ import pandas as pd
 from pipeline import charts
 from pipeline.contexts.common import Scope, of_scope, one, records, vector
 from pipeline.i18n import Locale
+from pipeline.spreadsheet import csv_text
 
 # a list longer than this, per rep, goes to the CSV beside the report
 RECORDS_PER_REP = 15
@@ -24,15 +24,16 @@ def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     reps = marts["rpt_discipline_by_rep"]
     today = reps["as_of_date"].max() if len(reps) else None
     reps = reps[(reps["as_of_date"] == today) & reps["owner_id"].isin(members)].sort_values(
-        ["compliance_score", "penalty", "owner_name"], ascending=[True, False, True])
+        ["compliance_score", "penalty", "owner_name", "owner_id"],
+        ascending=[True, False, True, True])
     violations = marts["fct_discipline_violations"]
     violations = violations[violations["owner_id"].isin(members)]
-    rules = marts["rpt_discipline_rules"].set_index("rule_id")
+    rules = marts["rpt_discipline_rules"].sort_values("rule_id").set_index("rule_id")
     describe = partial(describe_violation, rules=rules.to_dict("index"), locale=locale)
     open_ones = violations[~violations["is_resolved"]].assign(
         severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
-        ["is_new", "severity_rank", "days_open", "record_name"],
-        ascending=[False, True, False, True])
+        ["is_new", "severity_rank", "days_open", "record_name", "rule_id", "record_type",
+         "record_id"], ascending=[False, True, False, True, True, True, True])
     # each described once, for the report and the CSV alike
     open_ones = open_ones.assign(description=[describe(row) for row in records(open_ones)])
     by_owner = dict(list(open_ones.groupby("owner_id", sort=False)))
@@ -116,7 +117,4 @@ def violations_csv(violations: pd.DataFrame) -> str:
     columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
                "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new",
                "description"]
-    table = violations[columns]
-    buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(violations[columns])

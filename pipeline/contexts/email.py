@@ -33,7 +33,7 @@ def email_context(contexts: dict[str, dict], marts: dict, scope: Scope,
     compliance = discipline["summary_row"]
     waterfall = of_scope(marts["rpt_scope_waterfall"], scope)
     moves = waterfall[waterfall["window_kind"] == SINCE_YESTERDAY].sort_values(
-        "movement_order").set_index("movement", drop=False)
+        ["movement_order", "movement"]).set_index("movement", drop=False)
     return {
         "headline": [
             {"label": locale.text("headline_won"), "value": locale.money(qtd.get("won_amount")),
@@ -66,12 +66,12 @@ def images(marts: dict, scope: Scope, locale: Locale) -> list[Image]:
     rows = of_scope(marts["rpt_scope_performance"], scope)
     ranked = rows[(rows["period_kind"] == "quarter_to_date") & rows["owner_id"].notna()
                   & rows["attainment_rate"].notna()].sort_values(
-        ["attainment_rate", "owner_name"], ascending=[False, True])
+        ["attainment_rate", "owner_name", "owner_id"], ascending=[False, True, True])
     if len(ranked):
         found.append(Image("charts/email-attainment.png", "attainment@report",
                            locale.text("attainment_chart"),
                            charts.png(attainment_figure(ranked, locale))))
-    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values("stage_order")
+    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values(["stage_order", "stage"])
     if len(stages) and stages["deals_reached"].sum() > 0:
         found.append(Image("charts/email-funnel.png", "funnel@report",
                            locale.text("funnel_chart"), charts.png(funnel_figure(stages, locale))))

@@ -10,9 +10,10 @@ from pipeline.i18n import Locale
 
 
 def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
-    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values("stage_order")
+    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values(["stage_order", "stage"])
     reasons = of_scope(marts["rpt_scope_loss_reasons"], scope).sort_values(
-        ["stage_order", "lost_amount", "lost_count"], ascending=[True, False, False])
+        ["stage_order", "stage", "lost_amount", "lost_count", "loss_reason"],
+        ascending=[True, True, False, False, True])
     pareto = of_scope(marts["rpt_scope_loss_pareto"], scope).sort_values("pareto_rank")
     periods = marts["int_report_periods"].set_index("period_kind")
     context = {
@@ -28,7 +29,7 @@ def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
         "at_risk": records(of_scope(marts["rpt_scope_at_risk_deals"], scope)
                            .sort_values("risk_rank")),
         "velocity": records(of_scope(marts["rpt_stage_velocity"], scope)
-                            .sort_values("stage_order")),
+                            .sort_values(["stage_order", "stage"])),
         "slipped_deals": records(of_scope(marts["rpt_scope_slipped_deals"], scope)
                                  .sort_values("slip_rank")),
         "window": {kind: {"start": periods.loc[kind, "period_start"],
@@ -64,7 +65,7 @@ def funnel_summary(stages, pareto, scope: Scope, locale: Locale) -> list[str]:
     lines = [sentence(locale, "summary_funnel_created",
                       reached=locale.number(stages["deals_reached"].iloc[0]))]
     fell = stages[stages["conversion_rate_change"] < 0].sort_values(
-        ["conversion_rate_change", "stage_order"])
+        ["conversion_rate_change", "stage_order", "stage"])
     if len(fell):
         row = one(fell.head(1))
         lines.append(locale.text("summary_conversion_fell", stage=row["stage"],
@@ -73,14 +74,14 @@ def funnel_summary(stages, pareto, scope: Scope, locale: Locale) -> list[str]:
     elif stages["conversion_rate_change"].notna().any():
         lines.append(locale.text("summary_conversion_held"))
     below = stages[stages["conversion_vs_company"] < 0].sort_values(
-        ["conversion_vs_company", "stage_order"])
+        ["conversion_vs_company", "stage_order", "stage"])
     if scope.scope_id != "company" and len(below):
         row = one(below.head(1))
         lines.append(locale.text("summary_below_company", stage=row["stage"],
                                  now=locale.percent(row["conversion_rate"]),
                                  company=locale.percent(row["company_conversion_rate"])))
     worst = stages[stages["deals_lost_here"] > 0].sort_values(
-        ["lost_amount_here", "stage_order"], ascending=[False, True])
+        ["lost_amount_here", "stage_order", "stage"], ascending=[False, True, True])
     if len(worst):
         row = one(worst.head(1))
         lines.append(locale.text("summary_worst_stage", stage=row["stage"],

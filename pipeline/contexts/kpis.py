@@ -73,4 +73,4 @@ def market_section(marts: dict, scope: Scope) -> list[dict]:
     mine = of_scope(marts["rpt_market_share"], scope)
     starts = sorted(mine["period_start"].unique())[-RECENT_PERIODS:]
     return records(mine[mine["period_start"].isin(starts)].sort_values(
-        ["period_start", "region"]))
+        ["period_start", "region", "period"]))

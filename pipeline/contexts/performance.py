@@ -35,13 +35,13 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
         "previous_year": one(totals[totals["period_kind"] == "previous_year_quarter_to_date"]),
         "trend": records(trend),
         "unassigned": (records(marts["rpt_unassigned_owners"].sort_values(
-            ["open_amount", "owner_name"], ascending=[False, True]))
+            ["open_amount", "owner_name", "owner_id"], ascending=[False, True, True]))
             if scope.scope_id == "company" else []),
         "charts": {},
     }
     quarter = reps[reps["period_kind"] == "quarter_to_date"]
     ranked = quarter[quarter["attainment_rate"].notna()].sort_values(
-        ["attainment_rate", "owner_name"], ascending=[False, True])
+        ["attainment_rate", "owner_name", "owner_id"], ascending=[False, True, True])
     if len(ranked):
         title = locale.text("attainment_chart")
         context["charts"]["attainment"] = vector("performance", "attainment", title,
@@ -88,7 +88,8 @@ def performance_summary(context: dict, quarter: pd.DataFrame, locale: Locale) ->
             lapsed=locale.number(latest["lapsed_customers_count"]),
             retention=locale.percent(latest["retention_rate"])))
     paced = quarter[quarter["pace_rate"].notna()]
-    behind = paced[paced["pace_rate"] < 1].sort_values(["pace_rate", "owner_name"])
+    behind = paced[paced["pace_rate"] < 1].sort_values(["pace_rate", "owner_name",
+                                                        "owner_id"])
     if len(behind):
         names = [str(n) for n in behind["owner_name"].head(NAMES_IN_SUMMARY)]
         more = len(behind) - len(names)
@@ -112,7 +113,8 @@ def _change(locale: Locale, key: str, now, before) -> str | None:
 
 def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
     rows = of_scope(marts["rpt_scope_waterfall"], scope)
-    mine = rows[rows["window_kind"] == WATERFALL_WINDOW].sort_values("movement_order")
+    mine = rows[rows["window_kind"] == WATERFALL_WINDOW].sort_values(
+        ["movement_order", "movement"])
     window = marts["int_report_periods"].set_index("period_kind").loc[WATERFALL_WINDOW]
     section = {"waterfall": records(mine),
                "waterfall_window": {"start": window["period_start"],
@@ -133,7 +135,7 @@ def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dic
 def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
     mine = of_scope(marts["rpt_forecast"], scope)
     reps = mine[mine["owner_id"].notna()].sort_values(
-        ["won_amount", "owner_name"], ascending=[False, True])
+        ["won_amount", "owner_name", "owner_id"], ascending=[False, True, True])
     total = one(mine[mine["owner_id"].isna()])
     if total:
         title = locale.text("forecast_chart")
@@ -193,14 +195,15 @@ def channels_section(marts: dict, scope: Scope, locale: Locale) -> dict:
     def ordered(frame: pd.DataFrame, *by: str) -> pd.DataFrame:
         frame = frame.assign(channel_label=frame["channel"].map(label),
                              channel_order=frame["channel"].map(channels["channel_order"]))
-        return frame.sort_values(["channel_order", *by])
+        return frame.sort_values(["channel_order", "channel", *by])
 
     mine = of_scope(marts["rpt_channel_performance"], scope)
     period = mine[mine["period_kind"] == CHANNEL_PERIOD]
     totals = ordered(period[period["partner_id"].isna()])
     partners = ordered(period[period["partner_id"].notna()], "partner_name", "partner_id")
     conflicts = of_scope(marts["rpt_channel_conflicts"], scope).sort_values(
-        ["open_amount", "account_name", "account_id"], ascending=[False, True, True])
+        ["open_amount", "account_name", "account_id", "source"],
+        ascending=[False, True, True, True])
     conflicts = conflicts.assign(channel_labels=[
         locale.text("list_separator").join(label(c) for c in channels_.split(", "))
         for channels_ in conflicts["channels"]])

@@ -49,11 +49,13 @@ rules as (
 
 ),
 
--- accounts are named by id, else by name
+-- accounts are named by id, else by name; closing_order: by close date, then by id, so
+-- that of two deals won the same day one is the latest
 account_deals as (
 
     select
         deal_id,
+        {'close_date': close_date, 'deal_id': deal_id} as closing_order,
         coalesce(account_id, account_name) as account_key,
         account_name,
         owner_id,
@@ -90,8 +92,9 @@ won_accounts as (
     select
         rules.rule_id,
         account_deals.account_key,
-        arg_max(account_deals.account_name, account_deals.close_date) as account_name,
-        arg_max(account_deals.owner_id, account_deals.close_date) as owner_id
+        arg_max(account_deals.account_name, account_deals.closing_order)
+            as account_name,
+        arg_max(account_deals.owner_id, account_deals.closing_order) as owner_id
 
     from account_deals
 
@@ -129,8 +132,9 @@ value_tier_accounts as (
     select
         rules.rule_id,
         account_deals.account_key,
-        arg_max(account_deals.account_name, account_deals.close_date) as account_name,
-        arg_max(account_deals.owner_id, account_deals.close_date) as owner_id
+        arg_max(account_deals.account_name, account_deals.closing_order)
+            as account_name,
+        arg_max(account_deals.owner_id, account_deals.closing_order) as owner_id
 
     from account_deals
 

@@ -57,7 +57,9 @@ deal_owners as (
 
     select
         owner_id as user_id,
-        arg_max(owner_name, modified_at) as owner_name
+        -- of two deals changed the same moment, the one with the greater id
+        arg_max(owner_name, {'modified_at': modified_at, 'deal_id': deal_id})
+            filter (where modified_at is not null) as owner_name
 
     from deals
 

@@ -57,7 +57,8 @@ latest_wins as (
 
     select
         account_id,
-        arg_max(owner_id, close_date) as owner_id
+        -- of two deals won the same day, the one with the greater id
+        arg_max(owner_id, {'close_date': close_date, 'deal_id': deal_id}) as owner_id
 
     from closed
 

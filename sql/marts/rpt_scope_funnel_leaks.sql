@@ -61,7 +61,7 @@ ranked as (
         *,
         row_number() over (
             partition by scope_id
-            order by lost_amount desc, lost_count desc, stage_order, owner_id,
+            order by lost_amount desc, lost_count desc, stage_order, stage, owner_id,
                 lead_source nulls last
         ) as leak_rank,
         sum(lost_amount) over (partition by scope_id) as scope_lost_amount
