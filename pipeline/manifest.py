@@ -63,24 +63,30 @@ class Manifest:
             self.data["rejects"] = {}
         self.write()
 
-    def record_problems(self) -> list[str]:
+    def record_problems(self, *, mailing: bool) -> list[str]:
         """What the published run had to leave out, each said in one line: files refused,
-        and people who should get reports but cannot (refused_recipients.json)."""
+        and, for a run that mails, people who should get reports but cannot
+        (refused_recipients.json)."""
         problems = [f"{i['file_name']}: refused: {i['note']}" for i in self.data["inputs"]
                     if i["status"] == "refused"]
+        if mailing:
+            problems += self._recipient_problems()
+        self.data["problems"] = problems
+        self.write()
+        return problems
+
+    def _recipient_problems(self) -> list[str]:
         folder = self.config.reports_dir / self.config.as_of.isoformat()
         served = {r["scope_id"] for r in read_recipients(folder)}
         refused = read_refused(folder)
-        problems += [f"{r['source']}: email {r['address']!r}: {r['reason']}; the reports of "
-                     f"{r['name']} ({r['scope_id']}) were not sent to it" for r in refused
-                     if r["reason"] == NOT_PLAIN]
+        problems = [f"{r['source']}: email {r['address']!r}: {r['reason']}; the reports of "
+                    f"{r['name']} ({r['scope_id']}) were not sent to it" for r in refused
+                    if r["reason"] == NOT_PLAIN]
         unserved = [r for r in refused if r["scope_id"] != COMPANY]
         if unserved and not served - {COMPANY}:
             problems.append("none of the managers who should get reports could be reached: "
                             + "; ".join(f"{r['source']}: {r['address'] or r['name']} "
                                         f"({r['reason']})" for r in unserved[:5]))
-        self.data["problems"] = problems
-        self.write()
         return problems
 
     def record_outputs(self) -> None:

@@ -197,7 +197,8 @@ def org_lines(con) -> dict[str, str]:
         "left join raw_warnings as warned on warned.file_id = org.file_id "
         "and warned.record_number = org.record_number "
         "group by org.user_id, files.file_name, org.record_number").fetchall()
-    return {user_id: f"{name}, line {line}" for user_id, name, line in rows}
+    return {user_id: f"{name}, line {line}" if line is not None else name
+            for user_id, name, line in rows}
 
 
 def read_recipients(run_folder: Path) -> list[dict]:

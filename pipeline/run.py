@@ -155,7 +155,7 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
         except BaseException:
             publish.remove_leftovers(config.out)
             raise
-        problems = manifest.record_problems()
+        problems = manifest.record_problems(mailing=mail != OFF)
         if mail != OFF:
             from pipeline.deliver import deliver_reports
 

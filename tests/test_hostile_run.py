@@ -159,7 +159,7 @@ def test_a_managers_email_holds_their_team_and_nothing_else(hostile):
         for owner, name in sellers.items():
             inside = [part for part, text in texts.items() if name in text]
             if owner in members:
-                assert "performance.pdf" in " ".join(inside), (scope, name)
+                assert f"performance-{AS_OF.isoformat()}.pdf" in inside, (scope, name)
             else:
                 assert not inside, (scope, name, inside)
         checked += 1

@@ -315,6 +315,37 @@ def test_a_failed_run_sends_managers_nothing_and_ops_one_summary_per_date(
     manifest = json.loads(sorted((out / "runs").glob("*.json"))[-1].read_text("utf-8"))
     assert (manifest["status"], manifest["exit_code"]) == ("failed", 3)
     assert not (out / "reports").exists()
+    # what the stopped ingest had read, refused and warned about is on record
+    inputs = {i["file_name"]: i for i in manifest["inputs"]}
+    assert set(inputs) == {"org.csv", "targets.csv", "Deals.csv"}
+    assert inputs["Deals.csv"]["status"] == "refused"
+    assert "Won (verbal)" in inputs["Deals.csv"]["note"]
+    assert inputs["org.csv"]["status"] == "loaded" and inputs["org.csv"]["rows_loaded"] == 6
+    assert any(w.startswith("Deals.csv: refused") for w in manifest["warnings"])
+    assert "no deals export" in manifest["error"]
+
+
+def test_a_run_that_can_reach_no_manager_is_not_a_plain_success(setup, server, tmp_path):
+    settings = tmp_path / "pipeline.yaml"
+    settings.write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "recipients.yaml").write_text(
+        RECIPIENTS.replace("allowed_domains: [example.com]", "allowed_domains: [example.org]"),
+        encoding="utf-8")
+    out = tmp_path / "out"
+    server.reset()
+    result = subprocess.run(
+        [*command(setup, out, "run")[:-3], "--config", str(settings), "--log-json"],
+        cwd=ROOT, env={**os.environ, **server.env()}, capture_output=True, text=True,
+        timeout=600)
+    assert result.returncode == 6, result.stderr[-2000:]
+    assert (out / "reports" / AS_OF / "company" / "performance.pdf").is_file()  # published
+    manifest = json.loads(next((out / "runs").glob("*.json")).read_text("utf-8"))
+    assert manifest["status"] == "published with problems"
+    assert manifest["problems"] == [
+        "none of the managers who should get reports could be reached: org.csv, line 2: "
+        "min.zhao@example.com (its domain is not in allowed_domains)"]
+    assert server.counts() == {"ops@example.com": 1}  # ops get their summary whatever
+    assert "none of the managers" in server.received[0].message.get_content()
 
 
 def test_the_manifest_records_inputs_outputs_emails_and_timings(uninterrupted):

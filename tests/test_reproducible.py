@@ -9,6 +9,7 @@ of one name without deals), and deals and an account named like formulas."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from html import unescape
 from pathlib import Path
@@ -103,8 +104,8 @@ def shuffled_after(step, prefixes: tuple[str, ...]):
     """The real step, then every table it wrote rewritten in a random order: the same rows,
     read by every later step (the SQL, the reports) in another order."""
 
-    def step_then_shuffle(con, config):
-        result = step(con, config)
+    def step_then_shuffle(con, config, *more):
+        result = step(con, config, *more)
         con.execute("select setseed(0.25)")
         tables = [name for (name,) in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'main' "
@@ -138,8 +139,13 @@ def two_runs(tmp_path_factory):
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under the folder, the links of a release followed."""
+    found = {}
+    for parent, _, names in os.walk(folder, followlinks=True):
+        for name in names:
+            path = Path(parent) / name
+            found[str(path.relative_to(folder))] = path.read_bytes()
+    return found
 
 
 def test_two_fresh_runs_give_byte_identical_reports(two_runs):

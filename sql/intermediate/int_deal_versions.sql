@@ -65,6 +65,7 @@ backfill as (
         moves.moved_at::date as version_date,
         moves.moved_at as version_at,
         2 as precedence,
+        moves.move_number as sequence,
         moves.to_stage as stage,
         null::varchar as status,
         moves.amount,
@@ -86,6 +87,7 @@ recorded as (
         as_of_date as version_date,
         (as_of_date + interval 1 day)::timestamp as version_at,
         3 as precedence,
+        0 as sequence,
         stage,
         status,
         amount,
@@ -107,6 +109,7 @@ today as (
         getvariable('as_of_date')::date as version_date,
         as_of.as_of_end as version_at,
         4 as precedence,
+        0 as sequence,
         deals.stage,
         deals.status,
         deals.deal_amount as amount,
@@ -142,6 +145,7 @@ first_seen as (
             deals.created_at::date as version_date,
             deals.created_at as version_at,
             0 as precedence,
+            0 as sequence,
             deals.stage,
             deals.status,
             deals.deal_amount as amount,
@@ -159,7 +163,7 @@ first_seen as (
     )
 
     qualify row_number() over (
-        partition by source, deal_id order by version_at, precedence desc
+        partition by source, deal_id order by version_at, precedence desc, sequence
     ) = 1
 
 ),
@@ -203,6 +207,7 @@ creations as (
         created.created_at::date as version_date,
         created.created_at as version_at,
         1 as precedence,
+        0 as sequence,
         case
             when moves.deal_id is not null then coalesce(moves.from_stage, moves.to_stage)
             else first_seen.stage
@@ -261,7 +266,7 @@ end_of_day as (
 
     qualify row_number() over (
         partition by source, deal_id, version_date
-        order by version_at desc, precedence desc
+        order by version_at desc, precedence desc, sequence desc
     ) = 1
 
 ),

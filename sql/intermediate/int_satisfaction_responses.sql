@@ -28,12 +28,13 @@ accounts as (
 
 ),
 
+-- a deal id that two sources share: the first source's (by name), never either at random
 deal_owners as (
 
     select
         deals.deal_id,
-        any_value(deals.account_id) as account_id,
-        any_value(coalesce(closed.owner_id, deals.owner_id)) as owner_id
+        arg_min(deals.account_id, deals.source) as account_id,
+        arg_min(coalesce(closed.owner_id, deals.owner_id), deals.source) as owner_id
 
     from deals
 
@@ -50,7 +51,7 @@ account_owners as (
 
     select
         account_id,
-        any_value(owner_id) as owner_id
+        arg_min(owner_id, source) as owner_id
 
     from accounts
 

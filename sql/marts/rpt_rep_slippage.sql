@@ -15,8 +15,8 @@ final as (
 
     select
         owner_id,
-        any_value(owner_name) as owner_name,
-        any_value(team) as team,
+        min(owner_name) as owner_name,
+        min(team) as team,
         count(*) as open_deals_count,
         count(*) filter (where push_count > 0) as pushed_deals_count,
         sum(push_count)::bigint as push_count,
