@@ -197,18 +197,19 @@ def killed(setup, out, server, failpoint: str) -> subprocess.CompletedProcess:
                           env={**os.environ, **server.env(), "PIPELINE_FAILPOINT": failpoint})
 
 
-@pytest.mark.parametrize("failpoint", ["build.halfway", "report.halfway",
-                                       "publish.before_switch"])
-def test_a_run_killed_before_it_publishes_leaves_the_published_state_untouched(
-        setup, server, uninterrupted, night1, tmp_path, failpoint):
+def test_runs_killed_in_the_build_the_report_and_the_publish_leave_the_published_state(
+        setup, server, uninterrupted, night1, tmp_path):
+    """Three runs killed in turn, each half-way through a step (the last after its release
+    is complete, just before the one rename), compared with the state before the first."""
     out = tmp_path / "out"
     shutil.copytree(night1, out, symlinks=True)
     before = state(out)
     assert before["reports"] and before["history"] and before["warehouse"]
     server.reset()
-    assert killed(setup, out, server, failpoint).returncode == -signal.SIGKILL
-    assert state(out) == before
-    assert len(list((out / ".releases").iterdir())) == 2  # the killed run's, not published
+    for failpoint in ("build.halfway", "report.halfway", "publish.before_switch"):
+        assert killed(setup, out, server, failpoint).returncode == -signal.SIGKILL, failpoint
+        assert state(out) == before, failpoint
+        assert len(list((out / ".releases").iterdir())) == 2  # the killed run's, unseen
     rerun = finish(setup, out, server)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert state(out) == uninterrupted["state"]
