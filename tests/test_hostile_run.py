@@ -96,17 +96,21 @@ def test_each_hostile_file_has_its_outcome_message_and_counts(hostile, case):
 
 
 def test_every_managers_reports_are_those_of_a_clean_run(hostile, sample_run):
-    """Byte for byte, but for the build id each report prints (the inputs differ)."""
+    """Byte for byte, but for the build id each report prints (the inputs differ). A PDF is
+    its HTML, compared here, printed with a font cut to the characters of the whole run."""
     clean = sample_run.reports_dir / AS_OF.isoformat()
     dirty = hostile.out / "reports" / AS_OF.isoformat()
     ids = [build_id(sample_run.warehouse), build_id(hostile.out / "warehouse.duckdb")]
     editions = [p for p in clean.iterdir() if p.is_dir() and p.name != "company"]
     assert len(editions) == 7
+    compared = 0
     for edition in editions:
         for path in sorted(edition.rglob("*")):
-            if path.is_file():
+            if path.is_file() and path.suffix != ".pdf":
                 twin = dirty / path.relative_to(clean)
                 assert content(twin, ids) == content(path, ids), path.relative_to(clean)
+                compared += 1
+    assert compared > 100
 
 
 def build_id(warehouse: Path) -> str:
@@ -116,10 +120,7 @@ def build_id(warehouse: Path) -> str:
 
 
 def content(path: Path, build_ids: list[str]) -> bytes:
-    if path.suffix == ".pdf":
-        data = "".join(page.extract_text() or "" for page in PdfReader(path).pages).encode()
-    else:
-        data = path.read_bytes()
+    data = path.read_bytes()
     for build in build_ids:
         data = data.replace(build.encode(), b"BUILD")
     return data
