@@ -1,8 +1,9 @@
-"""Failpoints: named places where a test makes the run die at once, as a crash, an
-out-of-memory kill or a power cut would, to show what a killed run leaves behind.
+"""Failpoints: named places where a test makes the run die at once, as a crash or an
+out-of-memory kill would, to show what a killed run leaves behind.
 
-Only the PIPELINE_FAILPOINT environment variable arms one (`publish.before_switch`, or
-`build.model:12` for the 12th model built); unset, a failpoint does nothing.
+Only the PIPELINE_FAILPOINT environment variable arms one (`build.halfway`,
+`report.halfway`, `publish.before_switch`, `publish.after_switch`); unset, a failpoint does
+nothing.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def store_folder(out: Path, as_of: str) -> Path:
     return folder
 
 
-def publish(out: Path, release: Path, as_of: str, reports: Path | None,
+def publish(out: Path, release: Path, as_of: str, reports: Path,
             write_archive: Callable[[Path], None]) -> None:
     """Completes `release` with every date the current release has, this date's own reports
     and history records taking the place of earlier ones, and makes it current."""
@@ -81,8 +81,7 @@ def publish(out: Path, release: Path, as_of: str, reports: Path | None,
         _carry(out, previous / "reports", release / "reports", skip=as_of)
         for kind in sorted(p for p in (previous / "history").glob("*") if p.is_dir()):
             _carry(out, kind, release / "history" / kind.name, skip=f"{as_of}.parquet")
-    if reports is not None:
-        link(release / "reports" / as_of, reports)
+    link(release / "reports" / as_of, reports)
     for record in sorted((release / "history").glob("*/*.parquet")):
         if not record.is_symlink():
             keep(out, record)
