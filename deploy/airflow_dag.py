@@ -23,7 +23,9 @@ with DAG(
 ) as dag:
     # Exit codes (README): 0 success; 75 another run was busy and a retry will do; 2, 3 and 4
     # need a person (config, input, contract); 5 means the reports are published but some
-    # email was not delivered, and a retry sends only what was not sent.
+    # email was not delivered, and a retry sends only what was not sent; 6 means the reports
+    # are published and sent but a file or a recipient was left out (ops get a summary), which
+    # needs a person, not a retry.
     BashOperator(
         task_id="run",
         cwd="/opt/crm-reports",

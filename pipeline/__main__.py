@@ -1,7 +1,8 @@
 """Command line: `python -m pipeline COMMAND [options]`; `--help` lists the commands.
 
 Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, 4 validation
-failed, 5 reports published but some email not delivered, 75 another run holds the output
+failed, 5 reports published but some email not delivered, 6 reports published and sent
+without a refused file or a recipient who could not be served, 75 another run holds the output
 folder, 1 an unexpected error (a bug: please report it with the log).
 """
 
@@ -21,7 +22,8 @@ from pipeline.run import DRY_RUN, OFF, SEND, STEPS, backfill, deliver, new_run_i
 log = logging.getLogger("pipeline")
 
 EXIT_CODES = ("Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, "
-              "4 validation failed, 5 delivered with failures, 75 busy (another run).")
+              "4 validation failed, 5 delivered with failures, 6 published with problems, "
+              "75 busy (another run).")
 COMMANDS = {
     "run": "the whole pipeline: ingest, build, validate, snapshot, report, publish, email",
     **{step: f"only the {step} step, on the published warehouse" for step in STEPS},
