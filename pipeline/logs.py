@@ -66,7 +66,7 @@ def setup_logging(run_id: str, *, json_lines: bool = False, verbose: bool = Fals
     handler.addFilter(RunIdFilter(run_id))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("fontTools", "weasyprint", "matplotlib", "PIL"):
+    for noisy in ("fontTools", "matplotlib", "PIL"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 

@@ -1,70 +1,43 @@
-"""HTML -> PDF with WeasyPrint: the run's font, only the project's own files fetched, the
-same bytes for the same inputs."""
+"""A report's HTML -> its PDF, typeset by Typst: A4 pages with running headers, page X of Y,
+bookmarks from the headings, table headers repeated on every page, the CJK font embedded
+(subset) and text that can be extracted.
+
+Typst reads nothing outside the report's own folder (its charts), loads no system font and no
+package, and stamps the PDF with the as-of date, so the same inputs give the same bytes.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-import warnings
 from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 
-from pipeline.fonts import FAMILY
-from pipeline.paths import ASSETS_DIR, TEMPLATES_DIR
+import typst
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
-
-
-class _KnownFontNotice(logging.Filter):
-    """WeasyPrint warns, once per PDF, that it subsets with fontTools: this machine has no
-    HarfBuzz-Subset, and pipeline.fonts makes the fontTools way fast. Not news to ops."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Using fontTools instead of HarfBuzz")
-
-
-logging.getLogger("weasyprint").addFilter(_KnownFontNotice())
-
-
-class ProjectFilesOnly(URLFetcher):
-    """Fetches file: URLs inside the allowed folders; refuses every other URL."""
-
-    def __init__(self, allowed: list[Path]) -> None:
-        super().__init__(allowed_protocols=["file"])
-        self.allowed = [folder.resolve() for folder in allowed]
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        path = Path(url.removeprefix("file://").split("?")[0]).resolve() \
-            if url.startswith("file://") else None
-        if path is None or not any(path.is_relative_to(folder) for folder in self.allowed):
-            self.refused.append(url)
-            raise ValueError(f"refused to fetch {url!r}: not one of the project's own files")
-        return super().fetch(url, headers)
+from pipeline.errors import PipelineError
+from pipeline.fonts import font_path
+from pipeline.typeset import to_typst
 
 
 def epoch(day: date) -> int:
-    """The as-of date as SOURCE_DATE_EPOCH: the PDFs' dates, so reruns give the same bytes."""
+    """The as-of date as a Unix time: the PDFs' dates, so reruns give the same bytes."""
     return int(datetime.combine(day, time(0), tzinfo=UTC).timestamp())
 
 
-def write_pdf(html: str, target: Path, font: Path, source_date_epoch: int) -> list[str]:
-    """One PDF, set in the run's font, fetching nothing but the project's own files and
-    the charts written beside the report.
+@cache
+def _fonts() -> typst.Fonts:
+    """The report font's folder, read once per process; Typst's own fonts only as fallback."""
+    return typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                       font_paths=[str(font_path().parent)])
 
-    fontTools stamps the fonts it writes with SOURCE_DATE_EPOCH when set: pinning it to the
-    as-of date makes the same inputs give the same bytes.
-    """
-    os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch)
-    fetcher = ProjectFilesOnly([TEMPLATES_DIR, ASSETS_DIR, font.parent, target.parent / "charts"])
-    font_config = FontConfiguration()
-    font_face = CSS(string=f'@font-face {{ font-family: "{FAMILY}"; '
-                           f'src: url("{font.as_uri()}"); }}',
-                    font_config=font_config, url_fetcher=fetcher)
-    HTML(string=html, base_url=str(target.parent) + "/", url_fetcher=fetcher).write_pdf(
-        target, stylesheets=[font_face], font_config=font_config)
-    return fetcher.refused
+
+def write_pdf(html: str, target: Path, source_date_epoch: int) -> None:
+    """Typesets `html` into the PDF `target`; its images are read from target's folder."""
+    compiler = typst.Compiler(font_paths=_fonts(), ignore_system_fonts=True)
+    try:
+        pdf = compiler.compile(input=to_typst(html).encode("utf-8"),
+                               root=str(target.parent.resolve()), format="pdf",
+                               timestamp=source_date_epoch)
+    except typst.TypstError as error:
+        raise PipelineError(f"{target}: the PDF could not be typeset: {error.message}") from error
+    target.write_bytes(pdf)

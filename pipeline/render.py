@@ -20,6 +20,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -91,15 +92,7 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
                 (staging / edition.folder, edition, meta) for edition in editions])
                 for job in found]
             failpoint("report.halfway")
-            font = fonts.write_subset([html for html, _ in jobs],
-                                      staging / ".fonts" / "report-sans.ttf")
-            refused = [url for found in _map(pool, write_pdf, [
-                (html, target, font, epoch(config.as_of)) for html, target in jobs])
-                for url in found]
-        if refused:
-            log.warning("refused to fetch %d URLs named in the reports: %s", len(refused),
-                        ", ".join(sorted(set(refused))[:5]))
-        shutil.rmtree(staging / ".fonts")
+            _map(pool, write_pdf, [(html, target, epoch(config.as_of)) for html, target in jobs])
         default = Locale(config.language, config.currency)
         (staging / "index.html").write_text(environment(default).get_template(
             "index.html").render(editions=editions, reports=REPORTS, as_of=config.as_of,
@@ -292,7 +285,9 @@ def _write_recipients(folder: Path, recipients: list[Recipient], refused: list[R
         [asdict(r) for r in refused], ensure_ascii=False, indent=2), encoding="utf-8")
 
 
+@cache
 def environment(locale: Locale) -> Environment:
+    """The templates in `locale`, compiled once per process and language."""
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

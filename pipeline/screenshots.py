@@ -15,7 +15,7 @@ import pypdfium2
 from PIL import Image, ImageChops
 
 from pipeline.contexts import REPORTS
-from pipeline.pdf import write_pdf
+from pipeline.fonts import font_path
 
 EMAIL_PAGE = "@page { size: 640px 3000px; margin: 0; } body { margin: 0; }"
 
@@ -48,9 +48,7 @@ def _email(folder: Path, png: Path) -> Path:
         html = html.replace(f"cid:{image['cid']}", image["file"])
     html = re.sub(r"</head>", f"<style>{EMAIL_PAGE}</style></head>", html, count=1)
     pdf = png.with_suffix(".pdf")
-    from pipeline.fonts import font_path
-    write_pdf(html, folder / ".email-preview.pdf", font_path(), 0)
-    (folder / ".email-preview.pdf").replace(pdf)
+    _print_email(html, folder, pdf)
     page = pypdfium2.PdfDocument(pdf)[0].render(scale=1.0).to_pil().convert("RGB")
     pdf.unlink()
     background = Image.new("RGB", page.size, page.getpixel((page.width - 1, page.height - 1)))
@@ -59,6 +57,19 @@ def _email(folder: Path, png: Path) -> Path:
         page = page.crop((0, 0, page.width, min(page.height, box[3] + 16)))
     page.save(png, optimize=True)
     return png
+
+
+def _print_email(html: str, folder: Path, pdf: Path) -> None:
+    """The email through a browser-like engine (WeasyPrint, a docs extra), as mail clients
+    lay out HTML, which the reports' Typst PDFs are not."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    face = CSS(string=f'@font-face {{ font-family: "Noto Sans SC"; '
+                      f'src: url("{font_path().as_uri()}"); }}', font_config=fonts)
+    HTML(string=html, base_url=str(folder) + "/").write_pdf(pdf, stylesheets=[face],
+                                                            font_config=fonts)
 
 
 def main(argv: list[str] | None = None) -> None:
