@@ -163,11 +163,11 @@ def warn_unmapped_labels(con: duckdb.DuckDBPyConnection, loaded, path: Path | No
             and lower(trim(deals.loss_reason)) not in (
                 select lower(trim(label)) from raw_config__loss_reasons
             )
-        order by 1, 3, 2
+        order by 1, 2
     """).fetchall()
     for file, rows in loaded.by_file(found):
         column = loaded.column(file, "loss_reason")
-        unknown = f"a loss label {path.name if path else 'the loss-reason file'} does not know"
+        unknown = f"a loss label {path.name} does not know"
         loaded.note(file, [(number, column, label, f"{unknown}: it is its own reason")
                            for number, label in rows])
         by_label: dict[str, list[int]] = {}
