@@ -11,12 +11,29 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib import pyplot  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, PercentFormatter  # noqa: E402
 
 from pipeline.fonts import use_in_matplotlib  # noqa: E402
+from pipeline.i18n import amount_unit, short_amount  # noqa: E402
 
 INK, BAR, TARGET, MUTED, GOOD = "#1f2933", "#3e7cb1", "#d9822b", "#9aa5b1", "#2f9e44"
 WIDTH = 7.0
+
+
+class AmountFormatter(Formatter):
+    """Amount ticks in the reader's units (万 and 亿, or K, M and B), one unit for the whole
+    axis, chosen by its largest tick."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.unit: tuple[int, str] | None = None
+
+    def set_locs(self, locs) -> None:
+        super().set_locs(locs)
+        self.unit = amount_unit(locs, self.language)
+
+    def __call__(self, value, pos=None) -> str:
+        return short_amount(value, self.language, self.unit)
 
 
 def _figure(height: float):
@@ -61,7 +78,7 @@ def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: 
 
 
 def trend_chart(months: list[str], won: list[float], target: list[float | None], *,
-                title: str, axis: str) -> Figure:
+                title: str, axis: str, language: str) -> Figure:
     """Bars of won amount per month, target per month as a line of markers."""
     figure, axes = _figure(2.6)
     positions = list(range(len(months)))
@@ -71,7 +88,7 @@ def trend_chart(months: list[str], won: list[float], target: list[float | None],
         xs, ys = zip(*target_points, strict=True)
         axes.plot(xs, ys, color=TARGET, marker="_", markersize=18, linestyle="none")
     axes.set_xticks(positions, months, rotation=45, ha="right")
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.yaxis.set_major_formatter(AmountFormatter(language))
     axes.set_ylabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
     return figure
@@ -92,7 +109,7 @@ def funnel_chart(stages: list[str], reached: list[int], *, title: str, axis: str
 
 
 def waterfall_chart(labels: list[str], opening: float, changes: list[float], closing: float,
-                    *, title: str, axis: str) -> Figure:
+                    *, title: str, axis: str, language: str) -> Figure:
     """Opening bar, a floating bar per movement (up green, down orange), closing bar."""
     figure, axes = _figure(2.8)
     positions = list(range(len(changes) + 2))
@@ -105,14 +122,14 @@ def waterfall_chart(labels: list[str], opening: float, changes: list[float], clo
         level += change
     axes.bar(positions[-1], closing, color=BAR, width=0.6)
     axes.set_xticks(positions, labels, rotation=30, ha="right")
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.yaxis.set_major_formatter(AmountFormatter(language))
     axes.set_ylabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
     return figure
 
 
 def forecast_chart(labels: list[str], amounts: list[float], target: float | None, *,
-                   title: str, axis: str) -> Figure:
+                   title: str, axis: str, language: str) -> Figure:
     """Cumulative forecast categories as bars, the quarter's target as a line."""
     figure, axes = _figure(2.2)
     positions = list(range(len(amounts)))
@@ -121,7 +138,7 @@ def forecast_chart(labels: list[str], amounts: list[float], target: float | None
     axes.invert_yaxis()
     if target:
         axes.axvline(target, color=TARGET, linewidth=1.2, linestyle="--")
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.xaxis.set_major_formatter(AmountFormatter(language))
     axes.set_xlabel(axis, fontsize=8, color=INK)
     axes.set_title(title, fontsize=10, color=INK, loc="left")
     return figure
@@ -144,13 +161,13 @@ def score_trend_chart(dates: list[str], scores: list[float], *, title: str,
 
 
 def pareto_chart(reasons: list[str], amounts: list[float], cumulative: list[float], *,
-                 title: str, axis: str, share_axis: str) -> Figure:
+                 title: str, axis: str, share_axis: str, language: str) -> Figure:
     """Lost amount per loss reason, largest first, and the cumulative share as a line."""
     figure, axes = _figure(2.6)
     positions = list(range(len(reasons)))
     axes.bar(positions, amounts, color=TARGET, width=0.6)
     axes.set_xticks(positions, reasons, rotation=30, ha="right")
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1e6:,.1f}M"))
+    axes.yaxis.set_major_formatter(AmountFormatter(language))
     axes.set_ylabel(axis, fontsize=8, color=INK)
     share = axes.twinx()
     share.plot(positions, [c * 100 for c in cumulative], color=INK, marker="o", markersize=3)

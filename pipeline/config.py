@@ -41,6 +41,7 @@ class Config:
     incentives_file: Path = DEFAULT_INCENTIVES
     channels_file: Path = DEFAULT_CHANNELS
     recipients_file: Path | None = None
+    loss_reasons_file: Path | None = None
     threads: int = 2
     memory_limit: str = "3GB"
     tier_a_share: float = 0.80
@@ -106,8 +107,7 @@ FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
              "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
              "tier_b_share", "churn_risk_tiers", "churn_risk_days", "satisfaction_scale",
-             "incentives_file",
-             "channels_file"}
+             "incentives_file", "channels_file", "loss_reasons_file"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -134,7 +134,8 @@ def _read(path: Path) -> dict:
     # paths in the file are relative to the file's own folder
     if "sources_dirs" in data:
         data["sources_dirs"] = tuple(path.parent / p for p in data["sources_dirs"] or ())
-    for key in ("rules_file", "channels_file", "recipients_file", "incentives_file"):
+    for key in ("rules_file", "channels_file", "recipients_file", "incentives_file",
+                "loss_reasons_file"):
         if key in data:
             data[key] = path.parent / data[key]
     if not isinstance(data.get("stages", {}), dict):

@@ -16,6 +16,10 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from pipeline.paths import I18N_DIR
 
 EMPTY = "—"
+# the units a chart's axis writes amounts in, largest first: Chinese counts in 万 (10^4) and
+# 亿 (10^8), English in thousands, millions and billions
+AMOUNT_UNITS = {"zh_CN": ((10**8, "亿"), (10**4, "万")),
+                "en": ((10**9, "B"), (10**6, "M"), (10**3, "K"))}
 
 
 @cache
@@ -50,6 +54,11 @@ class Locale:
         if key not in labels:
             raise KeyError(f"no label {key!r} in reports/i18n/{self.language}.yaml")
         return labels[key].format(**values) if values else labels[key]
+
+    def name(self, row, column: str) -> str | None:
+        """A name the marts carry in both languages (<column>_en, <column>_zh), in the
+        reader's."""
+        return row[f"{column}_zh" if self.language == "zh_CN" else f"{column}_en"]
 
     def money(self, value) -> str:
         if _missing(value):
@@ -103,3 +112,21 @@ class Locale:
         if isinstance(value, datetime):
             value = value.date()
         return format_date(value, format="yyyy-MM", locale=_babel(self.language))
+
+
+def amount_unit(values, language: str) -> tuple[int, str]:
+    """The unit (size, suffix) that writes the largest of these amounts with at least one
+    whole unit; (1, "") when it is smaller than the smallest unit."""
+    largest = max((abs(float(v)) for v in values), default=0.0)
+    return next(((size, suffix) for size, suffix in AMOUNT_UNITS[language] if largest >= size),
+                (1, ""))
+
+
+def short_amount(value, language: str, unit: tuple[int, str] | None = None) -> str:
+    """An amount for a chart's axis: 1.2万, 3.5亿 in Chinese, 1.2K, 3.5M in English; in the
+    given unit, else in the largest that fits the value itself. Up to two decimals."""
+    size, suffix = unit or amount_unit([value], language)
+    if float(value) == 0:
+        return "0"
+    number = format_decimal(float(value) / size, format="#,##0.##", locale=_babel(language))
+    return "0" if number in ("0", "-0") else number + suffix

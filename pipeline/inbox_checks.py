@@ -9,6 +9,7 @@ or loaded with a warning (raw_warnings), as README "What happens to bad input" l
   satisfaction answers likewise, load with a warning;
 - a cost naming a channel the channels file does not list, or a team org.csv does not
   have, is quarantined;
+- a loss label the loss-reason file does not know loads with a warning (it is its own reason);
 - two targets for one rep or team, metric and month (the same period twice, or a month
   beside its quarter) are quarantined, all of them; a target for a rep or team org.csv
   does not have loads with a warning.
@@ -22,6 +23,7 @@ from pipeline.canonical import REQUIRED_ENTITIES
 from pipeline.config import Config
 from pipeline.errors import InputRejected
 from pipeline.files import FileResult
+from pipeline.loss_reasons import warn_unmapped_labels
 from pipeline.org_checks import check_org
 from pipeline.quarantine import LoadedRows
 
@@ -45,6 +47,7 @@ def check_inbox(con, files: list[FileResult], warn: Callable[[str], None],
     _quarantine_unknown_cost_holders(con, loaded)
     _quarantine_overlapping_targets(con, loaded, config.fiscal_year_start_month)
     _warn_unknown_target_holders(con, loaded)
+    warn_unmapped_labels(con, loaded, config.loss_reasons_file)
 
 
 def check_required(files: list[FileResult], config: Config) -> None:

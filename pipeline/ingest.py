@@ -31,6 +31,7 @@ from pipeline.history import load_history
 from pipeline.inbox_checks import check_inbox
 from pipeline.incentives import load_incentives
 from pipeline.loading import load_file
+from pipeline.loss_reasons import load_loss_reasons
 from pipeline.mapping import Source, load_sources
 from pipeline.readers import XLSX_SUFFIXES
 from pipeline.rules import load_rules
@@ -65,8 +66,9 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config,
     """Replace the raw_ tables with what the inbox holds now."""
     result = result if result is not None else IngestResult()
     sources = load_sources(config.mapping_dirs, config.stages)
-    # a broken channels file stops the run before any export is read
+    # a broken channels or loss-reason file stops the run before any export is read
     load_channels(con, config.channels_file)
+    load_loss_reasons(con, config.loss_reasons_file)
     _create_raw_tables(con, sources)
     readable = _inbox_entries(config, result)
     seen: dict[str, Path] = {}

@@ -19,6 +19,7 @@ from pipeline.config import Config
 from pipeline.history import load_history
 from pipeline.incentives import load_incentives
 from pipeline.ingest import _create_raw_tables
+from pipeline.loss_reasons import load_loss_reasons
 from pipeline.mapping import load_sources
 from pipeline.paths import DEFAULT_CHANNELS, DEFAULT_RULES, SOURCES_DIR
 from pipeline.rules import load_rules
@@ -42,6 +43,7 @@ class Crm:
         load_rules(self.con, DEFAULT_RULES)
         load_channels(self.con, DEFAULT_CHANNELS)
         load_incentives(self.con, None, set())
+        load_loss_reasons(self.con, None)
         self._records = count(1)
         self._ids = count(1)
 
@@ -178,6 +180,13 @@ class Crm:
         rule_ids = {r[0] for r in self.con.execute("select rule_id from raw_config__rules")
                     .fetchall()}
         load_incentives(self.con, path, rule_ids)
+        return self
+
+    def loss_reasons(self, text: str, folder: Path) -> Crm:
+        """A loss-reason file (YAML)."""
+        path = folder / "loss_reasons.yaml"
+        path.write_text(text, encoding="utf-8")
+        load_loss_reasons(self.con, path)
         return self
 
     def target(self, user_id: str | None, period: str, amount: float, *,

@@ -67,6 +67,17 @@ def test_chinese_names_loss_reasons_and_skipped_stages(marts):
     assert skipped > 10
 
 
+def test_the_samples_loss_labels_are_its_reasons_and_the_competitor_leads(marts):
+    # 选择了竞争对手 and Lost to Competition are one reason: together the largest lost amount
+    # of the company's window (each alone is smaller than 预算不足)
+    assert one(marts, "select count(*) from fct_deals where loss_reason is not null "
+                      "and (loss_reason_id is null or loss_reason_id like 'label:%')") == 0
+    assert one(marts, "select loss_reason_id from rpt_scope_loss_pareto "
+                      "where scope_id = 'company' and pareto_rank = 1") == "competitor"
+    assert one(marts, "select count(distinct loss_reason) from fct_deals "
+                      "where loss_reason_id = 'competitor'") == 2
+
+
 def test_a_deal_exported_twice_is_in_the_sample(marts):
     assert one(marts, "select count(*) from (select deal_id from raw_crm__deals "
                       "group by 1 having count(*) > 1)") > 10

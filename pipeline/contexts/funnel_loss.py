@@ -12,7 +12,7 @@ from pipeline.i18n import Locale
 def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values(["stage_order", "stage"])
     reasons = of_scope(marts["rpt_scope_loss_reasons"], scope).sort_values(
-        ["stage_order", "stage", "lost_amount", "lost_count", "loss_reason"],
+        ["stage_order", "stage", "lost_amount", "lost_count", "loss_reason_id"],
         ascending=[True, True, False, False, True])
     pareto = of_scope(marts["rpt_scope_loss_pareto"], scope).sort_values("pareto_rank")
     periods = marts["int_report_periods"].set_index("period_kind")
@@ -44,11 +44,12 @@ def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
     if len(pareto):
         title = locale.text("pareto_chart")
         context["charts"]["pareto"] = vector("funnel_loss", "pareto", title, charts.pareto_chart(
-            [r["loss_reason"] or locale.text("no_reason") for r in context["pareto"]],
+            [locale.name(r, "loss_reason") or locale.text("no_reason")
+             for r in context["pareto"]],
             [float(a) for a in pareto["lost_amount"]],
             [float(c) for c in pareto["cumulative_share"].fillna(0)], title=title,
             axis=locale.text("trend_axis", currency=locale.currency),
-            share_axis=locale.text("cumulative_share")))
+            share_axis=locale.text("cumulative_share"), language=locale.language))
     context["summary"] = funnel_summary(stages, pareto, scope, locale)
     return context
 
@@ -90,6 +91,7 @@ def funnel_summary(stages, pareto, scope: Scope, locale: Locale) -> list[str]:
     if len(pareto):
         row = one(pareto.head(1))
         lines.append(locale.text("summary_top_reason",
-                                 reason=row["loss_reason"] or locale.text("no_reason"),
+                                 reason=locale.name(row, "loss_reason")
+                                 or locale.text("no_reason"),
                                  share=locale.percent(row["amount_share"])))
     return [line for line in lines if line]

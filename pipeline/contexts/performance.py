@@ -51,7 +51,8 @@ def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
         context["charts"]["trend"] = vector("performance", "trend", title, charts.trend_chart(
             [locale.month(m) for m in trend["period_start"]], list(trend["won_amount"]),
             [None if pd.isna(t) else t for t in trend["target_won_amount"]],
-            title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+            title=title, axis=locale.text("trend_axis", currency=locale.currency),
+            language=locale.language))
     context |= waterfall_section(marts, scope, locale, context["charts"])
     context |= forecast_section(marts, scope, locale, context["charts"])
     context |= customers_section(marts, scope)
@@ -128,7 +129,7 @@ def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dic
             [locale.text(f"movement_{m}") for m in ["opening", *moves["movement"], "closing"]],
             float(ends.loc["opening", "amount"]), [float(a) for a in moves["amount"]],
             float(ends.loc["closing", "amount"]), title=title,
-            axis=locale.text("trend_axis", currency=locale.currency)))
+            axis=locale.text("trend_axis", currency=locale.currency), language=locale.language))
     return section
 
 
@@ -143,7 +144,8 @@ def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict
         chart_list["forecast"] = vector("performance", "forecast", title, charts.forecast_chart(
             [locale.text(f"forecast_{k}") for k in kinds],
             [float(total[f"{k}_amount"]) for k in kinds], total["target_won_amount"],
-            title=title, axis=locale.text("trend_axis", currency=locale.currency)))
+            title=title, axis=locale.text("trend_axis", currency=locale.currency),
+            language=locale.language))
     return {"forecast": {"total": total, "reps": records(reps)}}
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
+from pandera.typing import Series
 
 STATUSES = ["open", "won", "lost"]
 FORECAST_CATEGORIES = ["pipeline", "best_case", "commit", "closed", "omitted"]
@@ -66,3 +68,22 @@ def in_sql(condition: str):
         return function
 
     return mark
+
+
+class LossReasonColumns(pa.DataFrameModel):
+    """A lost deal's reason, as the loss-reason file names it (README "Loss reasons")."""
+
+    loss_reason_id: Series[str] = text("The reason's id in the loss-reason file; for a label "
+                                       "the file does not know, 'label:' and the label in "
+                                       "lower case; null when none was given.")
+    loss_reason_en: Series[str] = text("The reason's name in English (an unknown label's "
+                                       "own text); null when none was given.")
+    loss_reason_zh: Series[str] = text("The reason's name in Chinese (an unknown label's "
+                                       "own text); null when none was given.")
+
+    @pa.dataframe_check
+    @in_sql("(loss_reason_id is null) = (loss_reason_en is null) "
+            "and (loss_reason_id is null) = (loss_reason_zh is null)")
+    def reason_named_in_both_languages(cls, df: pd.DataFrame) -> Series[bool]:
+        missing = df["loss_reason_id"].isna()
+        return (missing == df["loss_reason_en"].isna()) & (missing == df["loss_reason_zh"].isna())

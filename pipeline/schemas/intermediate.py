@@ -13,6 +13,7 @@ from pipeline.schemas._fields import (
     FORECAST_CATEGORIES,
     HOLDER_KINDS,
     STATUSES,
+    LossReasonColumns,
     count,
     days,
     flag,
@@ -105,7 +106,7 @@ class IntOwnerKeys(pa.DataFrameModel):
         strict = True
 
 
-class IntDealsResolved(DealGrain):
+class IntDealsResolved(DealGrain, LossReasonColumns):
     owner_id: Series[str] = key("Owner, resolved.")
     account_id: Series[str] = text("CRM account id.")
     deal_name: Series[str] = text("Deal name.")
@@ -114,7 +115,7 @@ class IntDealsResolved(DealGrain):
     deal_type: Series[str] = text("Deal type.")
     next_step: Series[str] = text("Next step.")
     lead_source: Series[str] = text("Lead source.")
-    loss_reason: Series[str] = text("Reason for loss.")
+    loss_reason: Series[str] = text("Reason for loss, the CRM's label.")
     forecast_category: Series[str] = text("Forecast category.", isin=FORECAST_CATEGORIES)
     stage: Series[str] = key("Canonical stage.")
     status: Series[str] = text("open, won or lost.", nullable=False, isin=STATUSES)
@@ -147,6 +148,26 @@ class IntDealFurthestStages(DealGrain):
         name = "int_deal_furthest_stages"
         description = "One row per deal."
         unique = ["source", "deal_id"]
+        strict = True
+
+
+class IntLossReasons(pa.DataFrameModel):
+    label_key: Series[str] = pa.Field(unique=True, nullable=False,
+                                      description="A loss label of the deals, in lower case "
+                                                  "and trimmed.")
+    label: Series[str] = key("One way the deals write it.")
+    loss_reason_id: Series[str] = key("The reason it means: the loss-reason file's id, else "
+                                      "'label:' and the label in lower case.")
+    loss_reason_en: Series[str] = key("The reason's name in English; the label itself when "
+                                      "the file does not know it.")
+    loss_reason_zh: Series[str] = key("The reason's name in Chinese; the label itself when "
+                                      "the file does not know it.")
+    is_mapped: Series[bool] = flag("The loss-reason file knows the label.")
+    deals_count: Series[int] = pa.Field(ge=1, description="Deals that give it.")
+
+    class Config:
+        name = "int_loss_reasons"
+        description = "One row per loss label the deals give, case and spaces aside."
         strict = True
 
 

@@ -13,6 +13,7 @@ from pipeline.schemas._fields import (
     FORECAST_CATEGORIES,
     HOLDER_KINDS,
     STATUSES,
+    LossReasonColumns,
     count,
     days,
     flag,
@@ -52,7 +53,7 @@ class DimUsers(pa.DataFrameModel):
         strict = True
 
 
-class FctDeals(pa.DataFrameModel):
+class FctDeals(LossReasonColumns):
     deal_id: Series[str] = pa.Field(unique=True, description="CRM deal id, prefix removed.")
     deal_name: Series[str] = text("Deal name as in the CRM.")
     account_id: Series[str] = text("CRM account id.")
@@ -85,7 +86,7 @@ class FctDeals(pa.DataFrameModel):
                                                  description="Close date moved later, times.")
     days_slipped: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True, coerce=True,
                                                    description="Days it moved later in all.")
-    loss_reason: Series[str] = text("Reason for loss.")
+    loss_reason: Series[str] = text("Reason for loss, the CRM's label.")
     lead_source: Series[str] = text("Lead source.")
     deal_type: Series[str] = text("Deal type.")
     next_step: Series[str] = text("Next step.")
@@ -304,27 +305,25 @@ class RptScopeFunnel(FunnelColumns):
                 and _never_widens(df, ["scope_id"], "previous_deals_reached"))
 
 
-class RptFunnelLossReasons(pa.DataFrameModel):
+class RptFunnelLossReasons(LossReasonColumns):
     team: Series[str] = text("Owner's team.")
     cohort_month: Series[pd.Timestamp] = moment("Month the deals were created.")
     stage: Series[str] = key("Furthest stage of the lost deals.")
     stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
-    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
     lost_count: Series[int] = pa.Field(ge=1, description="Deals lost.")
     lost_amount: Series[float] = money("Their amount.")
 
     class Config:
         name = "rpt_funnel_loss_reasons"
         description = "One row per team per cohort month per stage per loss reason."
-        unique = ["team", "cohort_month", "stage", "loss_reason"]
+        unique = ["team", "cohort_month", "stage", "loss_reason_id"]
         strict = True
 
 
-class RptScopeLossReasons(pa.DataFrameModel):
+class RptScopeLossReasons(LossReasonColumns):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
     stage: Series[str] = key("Furthest stage of the lost deals.")
     stage_order: Series[pd.Int32Dtype] = order("Its order.", nullable=False)
-    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
     lost_count: Series[int] = count("Deals lost, current window.")
     lost_amount: Series[float] = money("Their amount.")
     previous_lost_count: Series[int] = count("Deals lost, previous window.")
@@ -333,11 +332,11 @@ class RptScopeLossReasons(pa.DataFrameModel):
     class Config:
         name = "rpt_scope_loss_reasons"
         description = "One row per scope per stage per loss reason."
-        unique = ["scope_id", "stage", "loss_reason"]
+        unique = ["scope_id", "stage", "loss_reason_id"]
         strict = True
 
 
-class RptScopeLostDeals(pa.DataFrameModel):
+class RptScopeLostDeals(LossReasonColumns):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
     lost_rank: Series[int] = pa.Field(ge=1, le=10, description="1 for the largest.")
     deal_id: Series[str] = key("CRM deal id.")
@@ -346,7 +345,6 @@ class RptScopeLostDeals(pa.DataFrameModel):
     owner_id: Series[str] = key("Owner.")
     owner_name: Series[str] = text("Owner's name.")
     furthest_stage: Series[str] = key("Stage where it was lost.")
-    loss_reason: Series[str] = text("Reason for loss.")
     amount: Series[float] = money("Deal amount.", nullable=True)
     close_date: Series[pd.Timestamp] = moment("Closing Date.")
 
@@ -357,10 +355,9 @@ class RptScopeLostDeals(pa.DataFrameModel):
         strict = True
 
 
-class RptScopeLossPareto(pa.DataFrameModel):
+class RptScopeLossPareto(LossReasonColumns):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
     pareto_rank: Series[int] = pa.Field(ge=1, description="1 for the largest lost amount.")
-    loss_reason: Series[str] = text("Reason for loss; null when none was given.")
     lost_count: Series[int] = count("Deals lost, current window.")
     lost_amount: Series[float] = money("Their amount.")
     amount_share: Series[float] = rate("Share of the scope's lost amount.")

@@ -439,6 +439,23 @@ class StgConfigChannels(pa.DataFrameModel):
         return int(df["is_default"].sum()) == 1
 
 
+class StgConfigLossReasons(pa.DataFrameModel):
+    loss_reason_id: Series[str] = key("The reason the label means.")
+    label: Series[str] = key("A CRM loss label, as the file writes it.")
+    label_key: Series[str] = pa.Field(unique=True, nullable=False,
+                                      description="The label in lower case, trimmed: what "
+                                                  "a deal's label is matched on.")
+    loss_reason_en: Series[str] = key("The reason's name in English.")
+    loss_reason_zh: Series[str] = key("The reason's name in Chinese.")
+    reason_order: Series[pd.Int32Dtype] = order("The reason's place in the file.",
+                                                nullable=False)
+
+    class Config:
+        name = "stg_config__loss_reasons"
+        description = "One row per CRM loss label of the loss-reason file."
+        strict = True
+
+
 class StgConfigChannelRules(pa.DataFrameModel):
     match_field: Series[str] = text("What the rule looks at.", nullable=False,
                                     isin=["channel", "partner_type", "lead_source",

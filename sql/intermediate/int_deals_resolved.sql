@@ -1,5 +1,5 @@
--- int_deals_resolved: one row per deal, its owner resolved (int_owner_keys) and its amount
--- in the reporting currency.
+-- int_deals_resolved: one row per deal, its owner resolved (int_owner_keys), its amount
+-- in the reporting currency and its loss label read as a loss reason.
 
 with
 
@@ -18,6 +18,12 @@ owners as (
 rates as (
 
     select * from stg_ops__fx_rates
+
+),
+
+loss_reasons as (
+
+    select * from int_loss_reasons
 
 ),
 
@@ -62,6 +68,21 @@ converted as (
 
 ),
 
+reasoned as (
+
+    select
+        converted.*,
+        loss_reasons.loss_reason_id,
+        loss_reasons.loss_reason_en,
+        loss_reasons.loss_reason_zh
+
+    from converted
+
+    left join loss_reasons
+        on lower(trim(converted.loss_reason)) = loss_reasons.label_key
+
+),
+
 final as (
 
     select
@@ -76,6 +97,9 @@ final as (
         next_step,
         lead_source,
         loss_reason,
+        loss_reason_id,
+        loss_reason_en,
+        loss_reason_zh,
         forecast_category,
         stage,
         status,
@@ -91,7 +115,7 @@ final as (
         created_at,
         modified_at
 
-    from converted
+    from reasoned
 
 )
 

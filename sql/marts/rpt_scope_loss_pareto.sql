@@ -13,13 +13,15 @@ by_reason as (
 
     select
         scope_id,
-        loss_reason,
+        loss_reason_id,
+        loss_reason_en,
+        loss_reason_zh,
         sum(lost_count) as lost_count,
         sum(lost_amount) as lost_amount
 
     from reasons
 
-    group by 1, 2
+    group by 1, 2, 3, 4
 
     having sum(lost_count) > 0
 
@@ -31,7 +33,7 @@ ranked as (
         *,
         row_number() over (
             partition by scope_id
-            order by lost_amount desc, lost_count desc, loss_reason nulls last
+            order by lost_amount desc, lost_count desc, loss_reason_id nulls last
         ) as pareto_rank,
         sum(lost_amount) over (partition by scope_id) as scope_lost_amount
 
@@ -44,7 +46,9 @@ final as (
     select
         scope_id,
         pareto_rank,
-        loss_reason,
+        loss_reason_id,
+        loss_reason_en,
+        loss_reason_zh,
         lost_count::bigint as lost_count,
         lost_amount::decimal(18, 2) as lost_amount,
         lost_amount / nullif(scope_lost_amount, 0) as amount_share,

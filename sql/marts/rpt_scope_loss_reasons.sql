@@ -1,5 +1,6 @@
 -- rpt_scope_loss_reasons: one row per report scope per stage where deals were lost per loss
--- reason, for the deals created in the current and the previous window of cohort months.
+-- reason (README "Loss reasons"), for the deals created in the current and the previous
+-- window of cohort months.
 
 with
 
@@ -31,7 +32,9 @@ final as (
         scopes.scope_id,
         deals.furthest_stage as stage,
         deals.furthest_stage_order as stage_order,
-        deals.loss_reason,
+        deals.loss_reason_id,
+        deals.loss_reason_en,
+        deals.loss_reason_zh,
         count(*) filter (
             where windows.period_kind = 'funnel_current'
         ) as lost_count,
@@ -53,7 +56,7 @@ final as (
     inner join windows
         on deals.created_date between windows.period_start and windows.period_end
 
-    group by 1, 2, 3, 4
+    group by 1, 2, 3, 4, 5, 6
 
 )
 

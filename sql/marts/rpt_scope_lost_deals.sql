@@ -39,7 +39,9 @@ ranked as (
         deals.owner_id,
         deals.owner_name,
         deals.furthest_stage,
-        deals.loss_reason,
+        deals.loss_reason_id,
+        deals.loss_reason_en,
+        deals.loss_reason_zh,
         deals.amount,
         deals.close_date
 

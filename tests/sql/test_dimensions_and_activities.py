@@ -53,7 +53,7 @@ def test_loss_reasons_of_a_scope_in_both_windows(crm):
              created="2026-03-04 00:00:00")
     crm.build(as_of="2026-03-31", window_months=1)
     row = crm.row("select * from rpt_scope_loss_reasons where scope_id = 'lead'")
-    assert (row["stage"], row["loss_reason"]) == ("Qualification", "价格太高")
+    assert (row["stage"], row["loss_reason_zh"]) == ("Qualification", "价格太高")
     assert (row["lost_count"], row["lost_amount"]) == (2, 30)
     assert (row["previous_lost_count"], row["previous_lost_amount"]) == (1, 5)
     company = crm.row("select * from rpt_scope_loss_reasons where scope_id = 'company'")

@@ -43,16 +43,17 @@ def lost(team):
 
 
 def test_the_pareto_of_loss_reasons(lost):
-    rows = lost.rows("select pareto_rank, loss_reason, lost_count, lost_amount, amount_share, "
-                     "cumulative_share from rpt_scope_loss_pareto where scope_id = 'lead' "
-                     "order by pareto_rank")
+    rows = lost.rows("select pareto_rank, loss_reason_zh as loss_reason, lost_count, "
+                     "lost_amount, amount_share, cumulative_share from rpt_scope_loss_pareto "
+                     "where scope_id = 'lead' order by pareto_rank")
     assert [(r["loss_reason"], r["lost_count"], r["lost_amount"]) for r in rows] == [
         ("价格太高", 2, 800), ("预算不足", 1, 400), (None, 1, 100)]
     assert [r["amount_share"] for r in rows] == pytest.approx([800 / 1300, 400 / 1300,
                                                                100 / 1300])
     assert [r["cumulative_share"] for r in rows] == pytest.approx([800 / 1300, 1200 / 1300, 1])
-    company = lost.rows("select loss_reason, lost_amount from rpt_scope_loss_pareto "
-                        "where scope_id = 'company' order by pareto_rank")
+    company = lost.rows("select loss_reason_zh as loss_reason, lost_amount "
+                        "from rpt_scope_loss_pareto where scope_id = 'company' "
+                        "order by pareto_rank")
     assert [(r["loss_reason"], r["lost_amount"]) for r in company] == [
         ("预算不足", 1400), ("价格太高", 800), (None, 100)]
 

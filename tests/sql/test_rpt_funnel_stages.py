@@ -84,7 +84,7 @@ def test_median_days_of_completed_stays(built):
 
 
 def test_loss_reasons_by_stage(built):
-    rows = built.rows("select stage, loss_reason, lost_count, lost_amount "
+    rows = built.rows("select stage, loss_reason_zh as loss_reason, lost_count, lost_amount "
                       "from rpt_funnel_loss_reasons order by stage_order")
     assert rows == [
         {"stage": "Qualification", "loss_reason": None, "lost_count": 1, "lost_amount": 50},
