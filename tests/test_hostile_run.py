@@ -53,6 +53,7 @@ def hostile(tmp_path_factory, server):
     settings.write_text(
         f"recipients_file: {SAMPLE_CONFIG.parent / 'recipients.yaml'}\n"
         f"incentives_file: {SAMPLE_CONFIG.parent / 'incentives.yaml'}\n"
+        f"loss_reasons_file: {SAMPLE_CONFIG.parent / 'loss_reasons.yaml'}\n"
         "settle_seconds: 0\nmail_attempts: 2\nmail_backoff_seconds: 0.01\n", encoding="utf-8")
     out = folder / "out"
     server.reset()
@@ -97,7 +98,7 @@ def test_each_hostile_file_has_its_outcome_message_and_counts(hostile, case):
 
 def test_every_managers_reports_are_those_of_a_clean_run(hostile, sample_run):
     """Byte for byte, but for the build id each report prints (the inputs differ). A PDF is
-    its HTML, compared here, printed with a font cut to the characters of the whole run."""
+    typeset from its HTML, compared here."""
     clean = sample_run.reports_dir / AS_OF.isoformat()
     dirty = hostile.out / "reports" / AS_OF.isoformat()
     ids = [build_id(sample_run.warehouse), build_id(hostile.out / "warehouse.duckdb")]

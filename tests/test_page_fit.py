@@ -1,5 +1,5 @@
 """Every word of every PDF of the sample run lies on the page's printable area, in both
-languages, and no table header stacks one character per line.
+languages; no word is printed over another; no table header stacks one character per line.
 
 The printable area is the A4 page less its side margins (14 mm, reports/templates/report.typ)
 across, and less the 5 mm at the top and bottom edges that printers leave blank (the running
@@ -9,12 +9,16 @@ from pdfplumber.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from pathlib import Path
 
 import pdfplumber
 import pytest
+import typst
+
+from pipeline.pdf import _fonts
 
 MM = 72 / 25.4
 SIDE, EDGE, SLACK = 14 * MM, 5 * MM, 0.5
@@ -54,6 +58,26 @@ def words_off_the_page(pages) -> list[str]:
     return found
 
 
+def words_on_words(pages) -> list[str]:
+    """Characters printed over one another on a line: a cell too narrow for its word. Kerned
+    pairs ("Ta") overlap their neighbours' boxes a little, by design."""
+    found = []
+    for number, _, words in pages:
+        lines: dict[int, list[dict]] = {}
+        for word in words:
+            for char in word["chars"]:
+                lines.setdefault(round(char["top"]), []).append(char)
+        for line in lines.values():
+            line.sort(key=lambda c: c["x0"])
+            for left, right in itertools.pairwise(line):
+                overlap = left["x1"] - right["x0"]
+                if overlap > max(1, 0.3 * min(_width(left), _width(right))) \
+                        and _letter(left) and _letter(right):
+                    found.append(f'page {number}: "{left["text"]}" runs into '
+                                 f'"{right["text"]}" at {right["x0"] / MM:.1f} mm')
+    return sorted(set(found))
+
+
 def stacked_header_characters(pages) -> list[str]:
     """Places where single Chinese characters of a table header (white on the header's
     fill) stand one right above another: a header squeezed to one character per line."""
@@ -71,6 +95,16 @@ def stacked_header_characters(pages) -> list[str]:
     return found
 
 
+def _width(char: dict) -> float:
+    return char["x1"] - char["x0"]
+
+
+def _letter(char: dict) -> bool:
+    """A letter, digit or character: not a space, nor a punctuation mark (kerned into its
+    neighbour, or a Chinese one that Typst sets half wide next to another)."""
+    return char["text"].isalnum()
+
+
 def _white(color) -> bool:
     return color is not None and len(color) in (1, 3, 4) and (
         all(c > 0.95 for c in color) if len(color) != 4 else all(c < 0.05 for c in color))
@@ -80,6 +114,26 @@ def sample_pdfs(reports: Path) -> list[Path]:
     """Every PDF of the run: its date folders are links, which Path.rglob does not follow."""
     return sorted(Path(folder) / name for folder, _, names in os.walk(reports, followlinks=True)
                   for name in names if name.endswith(".pdf"))
+
+
+def test_each_check_finds_what_it_looks_for(tmp_path):
+    """A page made wrong on purpose: words past the right margin, two words on one another,
+    a white header squeezed to a character per line."""
+    document = """
+#set page(paper: "a4", margin: 14mm)
+#set text(font: "Noto Sans SC", size: 10pt)
+#place(dx: 170mm, dy: 10mm)[Overflowing words]
+#place(dy: 30mm)[Hello]
+#place(dx: 4pt, dy: 30mm)[World]
+#place(dy: 50mm, block(fill: black, width: 4mm, text(fill: white)[赢单数]))
+"""
+    pdf = tmp_path / "wrong.pdf"
+    pdf.write_bytes(typst.Compiler(font_paths=_fonts(), ignore_system_fonts=True).compile(
+        input=document.encode(), format="pdf"))
+    pages = page_words(pdf)
+    assert [w.split('"')[1] for w in words_off_the_page(pages)] == ["Overflowing", "words"]
+    assert words_on_words(pages) and all(w.startswith("page 1:") for w in words_on_words(pages))
+    assert len(stacked_header_characters(pages)) == 2  # 赢 over 单, 单 over 数
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +148,12 @@ def test_every_word_of_every_pdf_lies_on_the_printable_area(pdfs):
     off = {str(pdf): words for pdf, pages in pdfs.items()
            if (words := words_off_the_page(pages))}
     assert not off, off
+
+
+def test_no_word_is_printed_over_another(pdfs):
+    overlaps = {str(pdf): found for pdf, pages in pdfs.items()
+                if (found := words_on_words(pages))}
+    assert not overlaps, overlaps
 
 
 def test_no_header_stacks_one_character_per_line(pdfs):
