@@ -16,7 +16,7 @@ import typst
 
 from pipeline.errors import PipelineError
 from pipeline.fonts import font_path
-from pipeline.typeset import to_typst
+from pipeline.typeset import string, to_typst
 
 
 def epoch(day: date) -> int:
@@ -31,13 +31,25 @@ def _fonts() -> typst.Fonts:
                        font_paths=[str(font_path().parent)])
 
 
+def _compiler() -> typst.Compiler:
+    return typst.Compiler(font_paths=_fonts(), ignore_system_fonts=True)
+
+
 def write_pdf(html: str, target: Path, source_date_epoch: int) -> None:
     """Typesets `html` into the PDF `target`; its images are read from target's folder."""
-    compiler = typst.Compiler(font_paths=_fonts(), ignore_system_fonts=True)
     try:
-        pdf = compiler.compile(input=to_typst(html).encode("utf-8"),
+        pdf = _compiler().compile(input=to_typst(html).encode("utf-8"),
                                root=str(target.parent.resolve()), format="pdf",
                                timestamp=source_date_epoch)
     except typst.TypstError as error:
         raise PipelineError(f"{target}: the PDF could not be typeset: {error.message}") from error
     target.write_bytes(pdf)
+
+
+def png(svg: Path, scale: int = 2) -> bytes:
+    """A chart's SVG as a bitmap `scale` times its size at 96 dpi (sharp on high-density
+    screens), for email, which shows no SVG: drawn by Typst, a tenth of matplotlib's time."""
+    document = ("#set page(width: auto, height: auto, margin: 0pt)\n"
+                f"#image({string(svg.name)})\n")
+    return _compiler().compile(input=document.encode("utf-8"), root=str(svg.parent.resolve()),
+                               format="png", ppi=96 * scale)

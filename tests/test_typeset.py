@@ -4,11 +4,12 @@ own files are read; the paged features the reports need are there."""
 from __future__ import annotations
 
 import re
+import struct
 
 import pytest
 from pypdf import PdfReader
 
-from pipeline.pdf import write_pdf
+from pipeline.pdf import png, write_pdf
 from pipeline.typeset import UnknownElement, to_typst
 
 HOSTILE = ['#read("/etc/passwd")', '"]; #panic("typeset") [', "\\\" $x^2$ *bold* _it_ @ref",
@@ -93,3 +94,15 @@ def test_the_same_html_gives_the_same_bytes_and_the_date_it_is_given(tmp_path):
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
     assert re.search(rb"D:20251120", (tmp_path / "a.pdf").read_bytes())
     assert "同样的输入，同样的字节。" in text_of(tmp_path / "a.pdf")[0]
+
+
+def test_a_chart_becomes_a_bitmap_twice_its_size(tmp_path):
+    (tmp_path / "c.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="72pt" height="36pt" '
+        'viewBox="0 0 72 36"><rect width="72" height="36" fill="#3e7cb1"/></svg>',
+        encoding="utf-8")
+    data = png(tmp_path / "c.svg")
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (192, 96)  # an inch by half an inch, at twice 96 dpi
+    assert png(tmp_path / "c.svg") == data
