@@ -8,7 +8,7 @@ from functools import partial
 import pandas as pd
 
 from pipeline import charts
-from pipeline.contexts.common import Scope, of_scope, one, records, vector
+from pipeline.contexts.common import Scope, one, records, vector
 from pipeline.i18n import Locale
 from pipeline.spreadsheet import csv_text
 
@@ -18,34 +18,31 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 CSV_FILE = "discipline_violations.csv"
 
 
-def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
-    members = of_scope(marts["int_report_scopes"], scope)["member_id"]
-    trend = of_scope(marts["rpt_discipline_by_scope"], scope).sort_values("as_of_date")
-    reps = marts["rpt_discipline_by_rep"]
-    today = reps["as_of_date"].max() if len(reps) else None
-    reps = reps[(reps["as_of_date"] == today) & reps["owner_id"].isin(members)].sort_values(
+def discipline_context(marts, scope: Scope, locale: Locale) -> dict:
+    trend = marts["rpt_discipline_by_scope"].sort_values("as_of_date")
+    reps = marts["rpt_discipline_scope_reps"].sort_values(
         ["compliance_score", "penalty", "owner_name", "owner_id"],
         ascending=[True, False, True, True])
-    violations = marts["fct_discipline_violations"]
-    violations = violations[violations["owner_id"].isin(members)]
     rules = marts["rpt_discipline_rules"].sort_values("rule_id").set_index("rule_id")
     describe = partial(describe_violation, rules=rules.to_dict("index"), locale=locale)
-    open_ones = violations[~violations["is_resolved"]].assign(
+    open_ones = marts["rpt_discipline_violations"].assign(
         severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
         ["is_new", "severity_rank", "days_open", "record_name", "rule_id", "record_type",
          "record_id"], ascending=[False, True, False, True, True, True, True])
     # each described once, for the report and the CSV alike
     open_ones = open_ones.assign(description=[describe(row) for row in records(open_ones)])
-    by_owner = dict(list(open_ones.groupby("owner_id", sort=False)))
+    by_owner: dict[str, list[dict]] = {}
+    for row in records(open_ones):
+        by_owner.setdefault(row["owner_id"], []).append(row)
     by_rep = []
     for rep in records(reps):
-        mine = by_owner.get(rep["owner_id"], open_ones.head(0))
-        rows = records(mine)
+        rows = by_owner.get(rep["owner_id"], [])
         if rows:
             by_rep.append({"rep": rep, "records": rows[:RECORDS_PER_REP],
-                           "more": max(0, len(rows) - RECORDS_PER_REP)})
-    skipped = [{"rule": rule_id, "reason": row["skip_reason"]}
-               for rule_id, row in rules.iterrows() if not pd.isna(row["skip_reason"])]
+                           "more": len(rows[RECORDS_PER_REP:])})
+    name = "name_zh" if locale.language == "zh_CN" else "name_en"
+    skipped = [{"rule": row[name], "reason": row["skip_reason"]}
+               for _, row in rules.iterrows() if not pd.isna(row["skip_reason"])]
     context = {"summary_row": one(trend.tail(1)), "trend": records(trend),
                "reps": records(reps), "by_rep": by_rep, "skipped_rules": skipped,
                "csv_file": CSV_FILE, "charts": {},
