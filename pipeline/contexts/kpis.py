@@ -66,12 +66,12 @@ def satisfaction_section(marts, scope: Scope) -> dict:
     mine = marts["rpt_satisfaction"]
     totals = mine[mine["owner_id"].isna()]
     months = sorted(totals["month"].unique())[-RECENT_MONTHS:]
-    shown = totals[totals["month"].isin(months)].sort_values(["month", "scale"])
-    return {"months": records(shown)}
+    shown = totals[totals["month"] >= months[0]] if months else totals
+    return {"months": records(shown.sort_values(["month", "scale"]))}
 
 
 def market_section(marts, scope: Scope) -> list[dict]:
     mine = marts["rpt_market_share"]
     starts = sorted(mine["period_start"].unique())[-RECENT_PERIODS:]
-    return records(mine[mine["period_start"].isin(starts)].sort_values(
-        ["period_start", "region", "period"]))
+    shown = mine[mine["period_start"] >= starts[0]] if starts else mine
+    return records(shown.sort_values(["period_start", "region", "period"]))

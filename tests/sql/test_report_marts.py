@@ -167,3 +167,35 @@ default: direct
     assert [(r["channel"], r["channel_order"], r["label_en"], r["label_zh"], r["is_default"])
             for r in rows] == [("direct", 1, "Direct sales", "直销", True),
                                ("agent", 2, "Agents", "代理商", False)]
+
+
+def test_the_slipped_deals_of_a_scope_most_pushed_first(org):
+    # open deals of a1 (lead_a) and b1 (lead_b): pushed twice (+10, +24 days), once (+5), never
+    for deal_id, owner, moves in [("twice", "a1", ["2026-03-11", "2026-04-04"]),
+                                  ("once", "a1", ["2026-03-06"]), ("never", "a1", []),
+                                  ("other", "b1", ["2026-03-03"])]:
+        org.deal(deal_id, owner=owner, close=moves[-1] if moves else "2026-03-01",
+                 created="2026-01-05 09:00:00")
+        org.move(deal_id, "Qualification", "Qualification", "2026-01-06 09:00:00",
+                 close="2026-03-01")
+        for number, close in enumerate(moves, start=1):
+            org.move(deal_id, "Qualification", "Qualification",
+                     f"2026-02-0{number + 1} 09:00:00", close=close)
+    org.build(as_of=AS_OF)
+    rows = org.rows("select slip_rank, deal_id, push_count, days_slipped "
+                    "from rpt_scope_slipped_deals where scope_id = 'lead_a' order by slip_rank")
+    assert [tuple(r.values()) for r in rows] == [(1, "twice", 2, 34), (2, "once", 1, 5)]
+    assert scopes_of(org, "rpt_scope_slipped_deals", "deal_id", "other") == {
+        "lead_b", "vp", "company"}
+
+
+def test_an_owner_outside_the_org_chart_is_unassigned(org):
+    org.deal("mine", owner="a1", close="2026-03-31")
+    org.deal("theirs", owner="ghost", amount=700, close="2026-03-31")
+    org.deal("won", owner="ghost", stage="Closed Won", amount=200, close="2026-03-02")
+    org.call("ghost", "2026-03-10 09:00:00")
+    org.build(as_of=AS_OF)
+    row = org.row("select * from rpt_unassigned_owners")
+    assert (row["owner_id"], row["deals_count"], row["open_deals_count"]) == ("ghost", 2, 1)
+    assert (row["open_amount"], row["quarter_won_amount"], row["activities_count"]) == (
+        Decimal("700.00"), Decimal("200.00"), 1)
