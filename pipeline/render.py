@@ -270,7 +270,9 @@ def write_report(folder: Path, edition: Edition, report: str, env: Environment,
     for chart in context["charts"].values():
         (folder / chart.file).write_text(chart.svg, encoding="utf-8")
     for name, text in context.get("files", {}).items():
-        (folder / name).write_text(text, encoding="utf-8-sig")
+        # a long file comes as its text in pieces, written as they come
+        with (folder / name).open("w", encoding="utf-8-sig") as out:
+            out.writelines([text] if isinstance(text, str) else text)
     html = env.get_template(f"{report}.html").render(
         context, report=report, scope=edition.scope,
         title=edition.locale.text(f"report_{report}"), **meta)

@@ -50,31 +50,61 @@ class ScopedMarts:
         self._read: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self._names:
-            raise KeyError(f"{name} is not a table the reports read (contexts.MARTS)")
-        if name not in self._read:
-            self._read[name] = self._rows(name)
-        return self._read[name]
+        return self.rows(name)
+
+    def rows(self, name: str, where: str | None = None) -> pd.DataFrame:
+        """The scope's rows of the table, or those of them whose boolean column `where`
+        holds (a long list's rows the report shows)."""
+        key = (name, where)
+        if key not in self._read:
+            self._read[key] = _frame(self._cursor(name, where))
+        return self._read[key]
+
+    def batches(self, name: str, order: str, size: int = 100_000):
+        """The scope's rows of the table, `size` at a time in the order of the column
+        `order`: a table too long to hold whole (a CSV beside a report)."""
+        cursor = self._cursor(name, None, order)
+        while len(batch := _frame(cursor, size)):
+            yield batch
 
     def any_rows(self, name: str) -> bool:
         """Whether the table has a row in any scope."""
-        if name not in self._names:
-            raise KeyError(f"{name} is not a table the reports read (contexts.MARTS)")
+        self._check(name)
         return bool(self._con.execute(f'select exists (select 1 from "{name}")').fetchone()[0])
 
-    def _rows(self, name: str) -> pd.DataFrame:
+    def _check(self, name: str, *columns: str | None) -> None:
+        if name not in self._names:
+            raise KeyError(f"{name} is not a table the reports read (contexts.MARTS)")
+        known = self._con.table(name).columns
+        for column in columns:
+            if column is not None and column not in known:
+                raise KeyError(f"{name} has no column {column}")
+
+    def _cursor(self, name: str, where: str | None, order: str | None = None):
+        self._check(name, where, order)
+        conditions, params = [], []
         if "scope_id" in self._con.table(name).columns:
-            cursor = self._con.execute(f'select * from "{name}" where scope_id = ?',
-                                       [self._scope_id])
-        else:
-            cursor = self._con.execute(f'select * from "{name}"')
-        types = {d[0]: str(d[1]) for d in cursor.description}
-        data = cursor.df()
-        # a VARCHAR column of nulls only arrives as object: give it the string dtype
-        for column, type_ in types.items():
-            if type_ == "VARCHAR" and data[column].dtype == object:
-                data[column] = data[column].astype("str")
-        return data
+            conditions.append("scope_id = ?")
+            params.append(self._scope_id)
+        if where is not None:
+            conditions.append(f'"{where}"')
+        sql = f'select * from "{name}"'
+        if conditions:
+            sql += " where " + " and ".join(conditions)
+        if order is not None:
+            sql += f' order by "{order}"'
+        return self._con.cursor().execute(sql, params)
+
+
+def _frame(cursor, size: int | None = None) -> pd.DataFrame:
+    """A query's rows (all, or the next `size`) as a frame; a VARCHAR column of nulls only,
+    which arrives as object, gets the string dtype its DuckDB type means."""
+    types = {d[0]: str(d[1]) for d in cursor.description}
+    data = cursor.df() if size is None else cursor.fetch_df_chunk(max(1, size // 2048))
+    for column, type_ in types.items():
+        if type_ == "VARCHAR" and data[column].dtype == object:
+            data[column] = data[column].astype("str")
+    return data
 
 
 def vector(report: str, name: str, title: str, figure) -> Chart:

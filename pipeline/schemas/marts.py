@@ -1100,12 +1100,24 @@ class RptDisciplineScopeReps(RptDisciplineByRep):
 
 class RptDisciplineViolations(FctDisciplineViolations):
     scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    list_rank: Series[int] = pa.Field(ge=1, description="Its place in the scope's list (and "
+                                      "CSV): new first, then by severity, days open, record "
+                                      "name, rule, record.")
+    owner_list_rank: Series[int] = pa.Field(ge=1, description="Its place among its owner's.")
+    is_listed: Series[bool] = flag("Among its owner's first 15: listed in the report; every "
+                                   "one is in the CSV.")
+    owner_unlisted_count: Series[int] = count("Its owner's open violations in the CSV only.")
 
     class Config:
         name = "rpt_discipline_violations"
         description = "One row per report scope per violation open today of its reps' records."
         unique = ["scope_id", "rule_id", "record_type", "record_id"]
         strict = True
+
+    @pa.dataframe_check
+    @in_sql("is_listed = (owner_list_rank <= 15)")
+    def the_first_15_of_a_rep_are_listed(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["is_listed"] == (df["owner_list_rank"] <= 15)
 
     @pa.dataframe_check
     @in_sql("not is_resolved")

@@ -199,3 +199,19 @@ def test_an_owner_outside_the_org_chart_is_unassigned(org):
     assert (row["owner_id"], row["deals_count"], row["open_deals_count"]) == ("ghost", 2, 1)
     assert (row["open_amount"], row["quarter_won_amount"], row["activities_count"]) == (
         Decimal("700.00"), Decimal("200.00"), 1)
+
+
+def test_a_reps_first_fifteen_violations_are_listed_and_the_rest_counted(org, tmp_path):
+    # 17 overdue deals of a1, all new today and critical: listed by record name
+    org.rules(OVERDUE_ONLY, tmp_path)
+    for number in range(1, 18):
+        org.deal(f"d{number:02}", owner="a1", close=f"2026-03-{number:02}",
+                 created="2026-01-05 09:00:00")
+    org.build(as_of=AS_OF)
+    rows = org.rows("select record_id, list_rank, owner_list_rank, is_listed, "
+                    "owner_unlisted_count from rpt_discipline_violations "
+                    "where scope_id = 'lead_a' order by list_rank")
+    assert [r["record_id"] for r in rows] == [f"d{number:02}" for number in range(1, 18)]
+    assert [r["owner_list_rank"] for r in rows] == list(range(1, 18))
+    assert [r["is_listed"] for r in rows] == [True] * 15 + [False] * 2
+    assert {r["owner_unlisted_count"] for r in rows} == {2}
