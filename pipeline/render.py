@@ -183,8 +183,9 @@ def scope_folder(user_id: str) -> str:
 # the warehouse as this process reads it: a worker's own read-only connection, or a cursor
 # of the connection the report step was given
 _WAREHOUSE: list[duckdb.DuckDBPyConnection] = []
-# DuckDB's memory in each worker: it caches the blocks it reads, and a scope's rows are small
-WORKER_MEMORY = "1GB"
+# DuckDB's memory in each worker: a cache of the blocks it read, and the sort of the longest
+# list (a CSV beside a report), which spills beyond it
+WORKER_MEMORY = "512MB"
 
 
 def _start_worker(warehouse: str | None, log_settings: dict | None) -> None:

@@ -47,7 +47,7 @@ class ScopedMarts:
     def __init__(self, con: duckdb.DuckDBPyConnection, scope_id: str,
                  names: tuple[str, ...]) -> None:
         self._con, self._scope_id, self._names = con, scope_id, names
-        self._read: dict[str, pd.DataFrame] = {}
+        self._read: dict[tuple[str, str | None], pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.rows(name)
