@@ -210,8 +210,8 @@ def _exit_with(parent: int) -> None:
 def shared_file(con: duckdb.DuckDBPyConnection) -> str | None:
     """The warehouse file behind `con` if other processes may open it too (it is open
     read-only here); None for a database in memory or one open for writing."""
-    path, read_only = con.execute("select path, readonly from duckdb_databases() "
-                                  "where database_name = current_database()").fetchone()
+    [(path, read_only)] = con.execute("select path, readonly from duckdb_databases() "
+                                      "where database_name = current_database()").fetchall()
     return path if path and read_only else None
 
 

@@ -70,7 +70,8 @@ class ScopedMarts:
     def any_rows(self, name: str) -> bool:
         """Whether the table has a row in any scope."""
         self._check(name)
-        return bool(self._con.execute(f'select exists (select 1 from "{name}")').fetchone()[0])
+        [(found,)] = self._con.execute(f'select exists (select 1 from "{name}")').fetchall()
+        return bool(found)
 
     def _check(self, name: str, *columns: str | None) -> None:
         if name not in self._names:
