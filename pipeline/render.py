@@ -185,7 +185,7 @@ def scope_folder(user_id: str) -> str:
 _WAREHOUSE: list[duckdb.DuckDBPyConnection] = []
 # DuckDB's memory in each worker: a cache of the blocks it read, and the sort of the longest
 # list (a CSV beside a report), which spills beyond it
-WORKER_MEMORY = "512MB"
+WORKER_MEMORY = "256MB"
 
 
 def _start_worker(warehouse: str | None, log_settings: dict | None) -> None:

@@ -60,7 +60,7 @@ class ScopedMarts:
             self._read[key] = _frame(self._cursor(name, where))
         return self._read[key]
 
-    def batches(self, name: str, order: str, size: int = 100_000):
+    def batches(self, name: str, order: str, size: int = 20_000):
         """The scope's rows of the table, `size` at a time in the order of the column
         `order`: a table too long to hold whole (a CSV beside a report)."""
         cursor = self._cursor(name, None, order)
