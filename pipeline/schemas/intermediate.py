@@ -189,7 +189,8 @@ class IntClosedDeals(pa.DataFrameModel):
 
 
 class IntPerformanceFacts(pa.DataFrameModel):
-    fact_kind: Series[str] = text("closed_deal, activity, first_win (a new customer), answer "
+    fact_kind: Series[str] = text("closed_deal, activity (an owner's of a day), first_win (a "
+                                  "new customer), answer "
                                   "(a survey answer) or target (a month's won_amount "
                                   "target).", nullable=False,
                                   isin=["closed_deal", "activity", "first_win", "answer",
@@ -202,7 +203,8 @@ class IntPerformanceFacts(pa.DataFrameModel):
     lost_count: Series[int] = pa.Field(isin=[0, 1], description="1 for a lost deal.")
     lost_amount: Series[float] = money("A lost deal's amount, else 0.")
     won_cycle_days: Series[float] = days("A won deal's sales cycle, days.")
-    activities_count: Series[int] = pa.Field(isin=[0, 1], description="1 for an activity.")
+    activities_count: Series[int] = count("The owner's activities of the day, on an "
+                                          "activity row; else 0.")
     new_customers_count: Series[int] = pa.Field(isin=[0, 1], description="1 for a first win.")
     score: Series[float] = pa.Field(nullable=True, description="An answer's score.")
     scale: Series[str] = text("An answer's scale.")
@@ -215,8 +217,8 @@ class IntPerformanceFacts(pa.DataFrameModel):
 
     class Config:
         name = "int_performance_facts"
-        description = ("One row per closed deal, activity, new customer, survey answer or "
-                       "monthly target, on its day.")
+        description = ("One row per closed deal, owner's day of activities, new customer, "
+                       "survey answer or monthly target, on its day.")
         strict = True
         coerce = True
 

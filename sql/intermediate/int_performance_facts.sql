@@ -1,6 +1,7 @@
 -- int_performance_facts: one row per fact the performance measures add up, on its day and
--- for its owner: a closed deal, an activity, a new customer, a survey answer, a month's
--- target. The rep-month and the per-scope performance marts both aggregate these rows.
+-- for its owner: a closed deal, an owner's activities of a day, a new customer, a survey
+-- answer, a month's target. The rep-month and the per-scope performance marts both
+-- aggregate these rows.
 
 with
 
@@ -36,7 +37,7 @@ targets as (
 
 ),
 
--- each fact on its day: closed deals by Closing Date, activities by their date, new
+-- each fact on its day: closed deals by Closing Date, activities by their date (counted), new
 -- customers by the Closing Date of their first win, survey answers by their date, and each
 -- month's target on the first of the month
 final as (
@@ -71,7 +72,7 @@ final as (
         0,
         0,
         null,
-        1,
+        count(*),
         0,
         null,
         null,
@@ -82,6 +83,8 @@ final as (
     from activities
 
     where activity_date <= getvariable('as_of_date')
+
+    group by owner_id, activity_date
 
     union all
 
