@@ -164,6 +164,7 @@ def pipeline_steps(bench: Bench, inbox: Path, out: Path, total_rows: int,
         for step in ("ingest", "build", "validate", "snapshot"):
             with bench.measure("pipeline", step, total_rows):
                 step_function(step)(con, config)
+    with connect(config, read_only=True) as con:
         if render:
             editions = con.execute("select count(*) + 1 from dim_users where is_manager"
                                    ).fetchone()[0]
@@ -180,20 +181,18 @@ def render_pairs(bench: Bench, con, config, folder: Path) -> None:
     language) for PAIRS_MEASURED managers, on the run's worker processes, started
     beforehand: the seconds per pair."""
     from pipeline import render
-    from pipeline.contexts import MARTS
     from pipeline.db import frame
     from pipeline.pdf import epoch, write_pdf
 
-    marts = {name: frame(con, name) for name in MARTS}
-    managers = [e for e in render.plan_editions(marts["dim_users"], [], config)
+    managers = [e for e in render.plan_editions(frame(con, "dim_users"), [], config)
                 if e.scope.scope_id != "company"]
     # spread over the list (directors first, then managers), so each level counts as often
     # as it occurs
     editions = managers[::max(1, len(managers) // PAIRS_MEASURED)][:PAIRS_MEASURED]
     meta = {"as_of": config.as_of, "build_id": "bench", "newest_record": None}
-    with render.workers(config.threads, marts) as pool:
+    with render.workers(config.threads, con) as (pool, _):
         run = pool.map if pool is not None else map
-        list(run(abs, range(config.threads)))  # every worker started and holding the marts
+        list(run(abs, range(config.threads)))  # every worker started, the warehouse open
         with bench.measure("render", "report_pairs", len(editions)):
             jobs = [job for found in run(write_pair, [folder / e.folder for e in editions],
                                          editions, [meta] * len(editions)) for job in found]
@@ -219,7 +218,8 @@ def write_pair(folder: Path, edition, meta: dict) -> list[tuple[str, Path]]:
     from pipeline import render
 
     env = render.environment(edition.locale)
-    return [(render.write_report(folder, edition, report, env, render._MARTS, meta)[1],
+    return [(render.write_report(folder, edition, report, env, render.edition_marts(edition),
+                                 meta)[1],
              folder / f"{report}.pdf") for report in PAIR]
 
 

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from pipeline import archive, fonts, logs, publish
 from pipeline.config import Config
-from pipeline.contexts import CONTEXTS, MARTS, REPORTS, Scope, email_context
+from pipeline.contexts import CONTEXTS, MARTS, REPORTS, Scope, ScopedMarts, email_context
 from pipeline.db import frame, read_state, scalar
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.failpoints import failpoint
@@ -75,20 +75,19 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
     at yet; returns it. Nothing a reader sees changes until it is published."""
     build_id = _checked_build(con, config)
     fonts.font_path()
-    marts = {name: frame(con, name) for name in MARTS}
+    users = frame(con, "dim_users")
     recipients, unserved = resolve_recipients(
-        load_recipient_rules(config.recipients_file), marts["dim_users"], config.language,
-        org_lines(con))
-    _warn_unassigned(marts["rpt_unassigned_owners"])
-    editions = plan_editions(marts["dim_users"], recipients, config)
+        load_recipient_rules(config.recipients_file), users, config.language, org_lines(con))
+    _warn_unassigned(frame(con, "rpt_unassigned_owners"))
+    editions = plan_editions(users, recipients, config)
     meta = {"as_of": config.as_of, "build_id": build_id,
             "newest_record": scalar(con, "select max(newest_record_at) from "
                                     "rpt_data_freshness where entity = 'deals'")}
 
     staging = publish.store_folder(config.out, config.as_of.isoformat()).resolve()
     try:
-        with workers(config.threads, marts) as pool:
-            jobs = [job for found in _map(pool, write_edition_job, [
+        with workers(config.threads, con) as (pool, shared):
+            jobs = [job for found in _map(pool if shared else None, write_edition_job, [
                 (staging / edition.folder, edition, meta) for edition in editions])
                 for job in found]
             failpoint("report.halfway")
@@ -172,15 +171,24 @@ def scope_folder(user_id: str) -> str:
     return name if name not in ("", ".", "..", "company", "archive") else f"user_{name}"
 
 
-# --- work shared out to processes: the marts are handed to each worker once ---------------
+# --- work shared out to processes: each reads its scope's rows from the warehouse file -----
 
-_MARTS: dict = {}
+# the warehouse as this process reads it: a worker's own read-only connection, or a cursor
+# of the connection the report step was given
+_WAREHOUSE: list[duckdb.DuckDBPyConnection] = []
+# DuckDB's memory in each worker: a cache of the blocks it read, and the sort of the longest
+# list (a CSV beside a report), which spills beyond it
+WORKER_MEMORY = "256MB"
 
 
-def _start_worker(marts: dict, log_settings: dict | None) -> None:
+def _start_worker(warehouse: str | None, log_settings: dict | None) -> None:
     if log_settings is not None:
         logs.setup_logging(**log_settings)
-    _load_marts(marts)
+    if warehouse is not None:
+        con = duckdb.connect(warehouse, read_only=True)
+        con.execute("set threads = 1")
+        con.execute("set memory_limit = $limit", {"limit": WORKER_MEMORY})
+        _WAREHOUSE[:] = [con]
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
 
 
@@ -192,23 +200,32 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _load_marts(marts: dict) -> None:
-    _MARTS.clear()
-    _MARTS.update(marts)
+def shared_file(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The warehouse file behind `con` if other processes may open it too (it is open
+    read-only here); None for a database in memory or one open for writing."""
+    [(path, read_only)] = con.execute("select path, readonly from duckdb_databases() "
+                                      "where database_name = current_database()").fetchall()
+    return path if path and read_only else None
 
 
 @contextmanager
-def workers(count: int, marts: dict):
-    """A pool of `count` processes that hold the marts, or None to work in this one."""
-    _load_marts(marts)
-    if count <= 1:
-        yield None
-        return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context,
-                             initializer=_start_worker,
-                             initargs=(marts, logs.settings())) as pool:
-        yield pool
+def workers(count: int, con: duckdb.DuckDBPyConnection):
+    """A pool of `count` processes, or None to work in this one; and whether they read the
+    warehouse (each on a read-only connection of its own), else they only print PDFs and
+    the editions are written here."""
+    warehouse = shared_file(con)
+    _WAREHOUSE[:] = [con.cursor()]
+    try:
+        if count <= 1:
+            yield None, False
+            return
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=count, mp_context=context,
+                                 initializer=_start_worker,
+                                 initargs=(warehouse, logs.settings())) as pool:
+            yield pool, warehouse is not None
+    finally:
+        _WAREHOUSE.pop().close()
 
 
 def _map(pool: Executor | None, function, tasks: list[tuple]) -> list:
@@ -218,10 +235,15 @@ def _map(pool: Executor | None, function, tasks: list[tuple]) -> list:
 
 
 def write_edition_job(folder: Path, edition: Edition, meta: dict) -> list[tuple[str, Path]]:
-    return write_edition(folder, edition, _MARTS, meta)
+    return write_edition(folder, edition, edition_marts(edition), meta)
 
 
-def write_edition(folder: Path, edition: Edition, marts: dict,
+def edition_marts(edition: Edition) -> ScopedMarts:
+    """The marts as the edition's scope sees them, read from this process's warehouse."""
+    return ScopedMarts(_WAREHOUSE[0], edition.scope.scope_id, MARTS)
+
+
+def write_edition(folder: Path, edition: Edition, marts: ScopedMarts,
                   meta: dict) -> list[tuple[str, Path]]:
     """An edition's HTML reports, charts, extra files and email; returns its PDF jobs."""
     env = environment(edition.locale)
@@ -234,15 +256,17 @@ def write_edition(folder: Path, edition: Edition, marts: dict,
     return jobs
 
 
-def write_report(folder: Path, edition: Edition, report: str, env: Environment, marts: dict,
-                 meta: dict) -> tuple[dict, str]:
+def write_report(folder: Path, edition: Edition, report: str, env: Environment,
+                 marts: ScopedMarts, meta: dict) -> tuple[dict, str]:
     """One report's HTML, charts and extra files; returns its context and its HTML."""
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     context = CONTEXTS[report](marts, edition.scope, edition.locale)
     for chart in context["charts"].values():
         (folder / chart.file).write_text(chart.svg, encoding="utf-8")
     for name, text in context.get("files", {}).items():
-        (folder / name).write_text(text, encoding="utf-8-sig")
+        # a long file comes as its text in pieces, written as they come
+        with (folder / name).open("w", encoding="utf-8-sig") as out:
+            out.writelines([text] if isinstance(text, str) else text)
     html = env.get_template(f"{report}.html").render(
         context, report=report, scope=edition.scope,
         title=edition.locale.text(f"report_{report}"), **meta)

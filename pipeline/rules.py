@@ -28,10 +28,23 @@ KINDS = {
                                           "value_tiers": list, "tiers": list}),
     "activity_volume": ("rep", {"per_week": float, "weeks": int}),
 }
+# a rule's name in the reports, when the rules file gives it none: its kind's
+KIND_NAMES = {
+    "stale_deal": ("Stale deal", "商机停滞"),
+    "overdue_close_date": ("Overdue close date", "成交日期已过"),
+    "missing_fields": ("Missing fields", "字段缺失"),
+    "repeated_push": ("Repeated push", "反复推迟"),
+    "stage_skipping": ("Stage skipped", "跳过阶段"),
+    "stuck_in_stage": ("Stuck in stage", "阶段停留过久"),
+    "overdue_task": ("Overdue task", "任务逾期"),
+    "key_account_follow_up": ("Key account not followed up", "重点客户未跟进"),
+    "activity_volume": ("Too few activities", "活动量不足"),
+}
 FIELDS = ("amount", "close_date", "next_step")
 COLUMNS = {
     "rule_id": "varchar", "kind": "varchar", "record_type": "varchar", "enabled": "boolean",
-    "severity": "varchar", "severity_weight": "double", "description_en": "varchar",
+    "severity": "varchar", "severity_weight": "double", "name_en": "varchar",
+    "name_zh": "varchar", "description_en": "varchar",
     "description_zh": "varchar", "days": "integer", "count": "integer",
     "percentile": "double", "max_days": "integer", "per_week": "double", "weeks": "integer",
     "won_within_days": "integer", "stage": "varchar", "stages": "varchar[]",
@@ -90,7 +103,10 @@ def _rule(item: dict, weights: dict, seen: set, fail) -> dict:
     description = item.get("description") or {}
     if not {"en", "zh_CN"} <= description.keys():
         raise fail(f"rule {rule_id}: description needs en and zh_CN")
-    known = {"id", "kind", "severity", "enabled", "description", "scope", *params}
+    name = item.get("name") or {}
+    if not isinstance(name, dict) or not set(name) <= {"en", "zh_CN"}:
+        raise fail(f"rule {rule_id}: name takes en and zh_CN")
+    known = {"id", "kind", "severity", "enabled", "name", "description", "scope", *params}
     unknown = set(item) - known
     if unknown:
         raise fail(f"rule {rule_id}: unknown keys {sorted(unknown)}; {kind} takes "
@@ -98,6 +114,8 @@ def _rule(item: dict, weights: dict, seen: set, fail) -> dict:
     row = {"rule_id": str(rule_id), "kind": kind, "record_type": record_type,
            "enabled": bool(item.get("enabled", True)), "severity": severity,
            "severity_weight": float(weights[severity]),
+           "name_en": str(name.get("en") or KIND_NAMES[kind][0]),
+           "name_zh": str(name.get("zh_CN") or KIND_NAMES[kind][1]),
            "description_en": str(description["en"]),
            "description_zh": str(description["zh_CN"])}
     for name, type_ in params.items():

@@ -141,9 +141,11 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
                 for step in PIPELINE[:-1]:
                     _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
                     advance(step)
+                con.execute("checkpoint")
+            # read-only, so that the report's worker processes can open the warehouse too
+            with connect(staged, read_only=True) as con:
                 reports = _timed(manifest, "report", lambda: render_staged(con, staged))
                 advance("report")
-                con.execute("checkpoint")
 
             def publish_release() -> None:
                 os.replace(validation, release / "validation")
@@ -174,9 +176,12 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
 def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:
     staged = replace(config, release_dir=publish.current_or_new(config.out,
                                                                 manifest.data["run_id"]))
-    with connect(staged) as con, progress(steps) as advance:
+    with progress(steps) as advance:
         for step in steps:
-            _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
+            # the report step reads the warehouse read-only, as its worker processes do
+            read_only = step == "report" and staged.warehouse.exists()
+            with connect(staged, read_only=read_only) as con:
+                _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
             advance(step)
 
 

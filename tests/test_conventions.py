@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 
@@ -129,3 +130,123 @@ def test_every_metric_macro_is_defined_in_the_readme():
     metrics = README[README.index("## Metrics"):]
     for macro in macros:
         assert f"`{macro}`" in metrics, macro
+
+
+# --- the reports read only marts, and never compute over their rows ---------------------------
+
+REPORT_CODE = sorted([*(ROOT / "pipeline" / "contexts").glob("*.py"),
+                      ROOT / "pipeline" / "render.py"])
+TABLE_NAME = re.compile(r"\b(?:raw|stg|int|dim|fct|rpt)_[a-z0-9_]+\b")
+# pandas methods that add up, average, count, group, join or reshape rows
+COMPUTING = {"sum", "mean", "median", "min", "max", "count", "nunique", "quantile", "std",
+             "var", "prod", "cumsum", "cumprod", "cummax", "cummin", "diff", "pct_change",
+             "agg", "aggregate", "groupby", "pivot", "pivot_table", "merge", "join",
+             "value_counts", "transform", "resample", "rolling", "expanding", "apply", "eval"}
+ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and node.body \
+                and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant):
+            found.add(id(node.body[0].value))
+    return found
+
+
+def tables_named(source: str) -> set[str]:
+    """Every table name in a string of the code (its docstrings aside)."""
+    tree = ast.parse(source)
+    skip = _docstrings(tree)
+    return {name for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in skip for name in TABLE_NAME.findall(node.value)}
+
+
+def _is_mart_value(node: ast.AST) -> bool:
+    """A column or cell of mart rows: frame["x"], row["x"], frame.loc["a", "x"], or a call
+    on or of one (frame["x"].fillna(0), float(row["x"]))."""
+    if isinstance(node, ast.Subscript):
+        keys = node.slice.elts if isinstance(node.slice, ast.Tuple | ast.List) else [node.slice]
+        if all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+            return True
+        return _is_mart_value(node.value)
+    if isinstance(node, ast.Attribute):
+        return _is_mart_value(node.value)
+    if isinstance(node, ast.Call):
+        return _is_mart_value(node.func) or any(_is_mart_value(a) for a in node.args)
+    return False
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant)
+                                               and isinstance(node.value, str))
+
+
+def computations(source: str) -> list[str]:
+    """What in `source` computes over mart rows instead of selecting, sorting or formatting
+    them: a call of a COMPUTING method (str.join on a string aside), arithmetic with a
+    column or cell of mart rows as an operand (string formatting aside), and an .isin()
+    whose values are not a literal or a module constant (a filter that re-derives a scope
+    from another table)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        where = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            method, owner = node.func.attr, node.func.value
+            if method in COMPUTING and not (method == "join" and (
+                    _is_text(owner) or isinstance(owner, ast.Call))):
+                found.append((where, f".{method}()"))
+            if method == "isin" and not all(
+                    isinstance(a, ast.List | ast.Tuple | ast.Set)
+                    or (isinstance(a, ast.Name) and a.id.isupper()) for a in node.args):
+                found.append((where, ".isin() of values computed here"))
+        operands = ((node.left, node.right) if isinstance(node, ast.BinOp)
+                    else (node.target, node.value) if isinstance(node, ast.AugAssign)
+                    else ())
+        if operands and isinstance(node.op, ARITHMETIC) and not any(map(_is_text, operands)) \
+                and any(map(_is_mart_value, operands)):
+            found.append((where, "arithmetic on mart rows"))
+    return [f"line {line}: {what}" for line, what in sorted(found)]
+
+
+def test_the_report_code_reads_only_marts_with_a_contract_and_a_test():
+    """The report code (pipeline/contexts/, pipeline/render.py) names a table only in a
+    string; every such name must be a mart (rpt_, fct_, dim_) with a contract, named by a
+    test file; an int_, stg_ or raw_ table fails. The contexts read contexts.MARTS."""
+    from pipeline.contexts import MARTS
+
+    named = set(MARTS)
+    for path in REPORT_CODE:
+        named |= tables_named(path.read_text(encoding="utf-8"))
+    assert {n for n in named if not n.startswith(("rpt_", "fct_", "dim_"))} == set()
+    assert named - set(SCHEMAS) == set()
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py")
+                      if p.name != "test_conventions.py")
+    assert {n for n in named if n not in tests} == set()
+
+
+@pytest.mark.parametrize("path", REPORT_CODE, ids=lambda p: p.name)
+def test_the_report_code_selects_sorts_and_formats_but_computes_nothing(path):
+    """An AST scan of each report module for pandas aggregation, grouping, joins and
+    arithmetic over mart rows (see computations()): those belong in SQL."""
+    assert computations(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_scan_finds_each_kind_of_planted_violation():
+    planted = '''
+members = marts["int_report_scopes"]["member_id"]
+mine = frame[frame["owner_id"].isin(members)]
+total = mine["payout_amount"].sum()
+by_owner = mine.groupby("owner_id")
+named = mine.merge(marts["stg_config__channels"], on="channel")
+gap = row["won_amount"] - row["target_won_amount"]
+share = float(row["won_amount"]) / 2
+text = ", ".join(names) + "%s" % row["x"]
+kept = mine[mine["kind"].isin(KINDS) & (mine["amount"] != 0)].sort_values("amount")
+'''
+    assert tables_named(planted) == {"int_report_scopes", "stg_config__channels"}
+    assert [f.split(": ", 1)[1] for f in computations(planted)] == [
+        ".isin() of values computed here", ".sum()", ".groupby()", ".merge()",
+        "arithmetic on mart rows", "arithmetic on mart rows"]

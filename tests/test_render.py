@@ -610,3 +610,28 @@ plans:
         "Commission statement")[1]
     assert "No one in this team is on a commission plan." in pdf_text(
         folder / "boss2" / "performance.pdf")
+
+
+def test_an_edition_reads_only_its_scopes_rows_of_the_marts_it_names(sample):
+    from pipeline.contexts import MARTS, ScopedMarts
+    from pipeline.render import shared_file
+
+    config, con = sample
+    # open read-only here: the workers may open it too
+    assert Path(shared_file(con)).resolve() == config.warehouse.resolve()
+    manager = con.execute("select min(scope_id) from rpt_report_windows "
+                          "where scope_id <> 'company'").fetchone()[0]
+    marts = ScopedMarts(con, manager, MARTS)
+    scoped = [name for name in MARTS if "scope_id" in con.table(name).columns]
+    assert len(scoped) > 20
+    for name in scoped:
+        assert set(marts[name]["scope_id"]) <= {manager}, name
+    performance = marts["rpt_scope_performance"]
+    assert len(performance) == con.execute(
+        "select count(*) from rpt_scope_performance where scope_id = ?", [manager]).fetchone()[0]
+    assert len(performance) < con.execute("select count(*) from rpt_scope_performance"
+                                          ).fetchone()[0]
+    listed = marts.rows("rpt_discipline_violations", "is_listed")
+    assert listed["is_listed"].all() and set(listed["scope_id"]) == {manager}
+    with pytest.raises(KeyError, match="not a table the reports read"):
+        marts["int_report_scopes"]

@@ -8,48 +8,36 @@ from functools import partial
 import pandas as pd
 
 from pipeline import charts
-from pipeline.contexts.common import Scope, of_scope, one, records, vector
+from pipeline.contexts.common import Scope, one, records, vector
 from pipeline.i18n import Locale
 from pipeline.spreadsheet import csv_text
 
-# a list longer than this, per rep, goes to the CSV beside the report
-RECORDS_PER_REP = 15
-SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 CSV_FILE = "discipline_violations.csv"
 
 
-def discipline_context(marts: dict, scope: Scope, locale: Locale) -> dict:
-    members = of_scope(marts["int_report_scopes"], scope)["member_id"]
-    trend = of_scope(marts["rpt_discipline_by_scope"], scope).sort_values("as_of_date")
-    reps = marts["rpt_discipline_by_rep"]
-    today = reps["as_of_date"].max() if len(reps) else None
-    reps = reps[(reps["as_of_date"] == today) & reps["owner_id"].isin(members)].sort_values(
+def discipline_context(marts, scope: Scope, locale: Locale) -> dict:
+    trend = marts["rpt_discipline_by_scope"].sort_values("as_of_date")
+    reps = marts["rpt_discipline_scope_reps"].sort_values(
         ["compliance_score", "penalty", "owner_name", "owner_id"],
         ascending=[True, False, True, True])
-    violations = marts["fct_discipline_violations"]
-    violations = violations[violations["owner_id"].isin(members)]
     rules = marts["rpt_discipline_rules"].sort_values("rule_id").set_index("rule_id")
     describe = partial(describe_violation, rules=rules.to_dict("index"), locale=locale)
-    open_ones = violations[~violations["is_resolved"]].assign(
-        severity_rank=lambda v: v["severity"].map(SEVERITY_ORDER)).sort_values(
-        ["is_new", "severity_rank", "days_open", "record_name", "rule_id", "record_type",
-         "record_id"], ascending=[False, True, False, True, True, True, True])
-    # each described once, for the report and the CSV alike
-    open_ones = open_ones.assign(description=[describe(row) for row in records(open_ones)])
-    by_owner = dict(list(open_ones.groupby("owner_id", sort=False)))
-    by_rep = []
-    for rep in records(reps):
-        mine = by_owner.get(rep["owner_id"], open_ones.head(0))
-        rows = records(mine)
-        if rows:
-            by_rep.append({"rep": rep, "records": rows[:RECORDS_PER_REP],
-                           "more": max(0, len(rows) - RECORDS_PER_REP)})
-    skipped = [{"rule": rule_id, "reason": row["skip_reason"]}
-               for rule_id, row in rules.iterrows() if not pd.isna(row["skip_reason"])]
+    # a rep's first ones in the report; every one in the CSV beside it
+    by_owner: dict[str, list[dict]] = {}
+    for row in records(marts.rows("rpt_discipline_violations", "is_listed")
+                       .sort_values("list_rank")):
+        row["description"] = describe(row)
+        by_owner.setdefault(row["owner_id"], []).append(row)
+    by_rep = [{"rep": rep, "records": by_owner[rep["owner_id"]],
+               "more": by_owner[rep["owner_id"]][0]["owner_unlisted_count"]}
+              for rep in records(reps) if rep["owner_id"] in by_owner]
+    name = "name_zh" if locale.language == "zh_CN" else "name_en"
+    skipped = [{"rule": row[name], "reason": row["skip_reason"]}
+               for _, row in rules.iterrows() if not pd.isna(row["skip_reason"])]
     context = {"summary_row": one(trend.tail(1)), "trend": records(trend),
                "reps": records(reps), "by_rep": by_rep, "skipped_rules": skipped,
                "csv_file": CSV_FILE, "charts": {},
-               "files": {CSV_FILE: violations_csv(open_ones)}}
+               "files": {CSV_FILE: violations_csv(marts, describe)}}
     if len(trend):
         title = locale.text("discipline_trend_chart")
         context["charts"]["trend"] = vector("discipline", "trend", title,
@@ -113,8 +101,16 @@ def _whole(value) -> bool:
     return value is None or pd.isna(value) or float(value).is_integer()
 
 
-def violations_csv(violations: pd.DataFrame) -> str:
+def violations_csv(marts, describe):
+    """The scope's open violations as CSV text, a batch at a time, in the report's order."""
     columns = ["owner_name", "rule_id", "severity", "record_type", "record_id", "record_name",
                "measured_value", "threshold_value", "first_seen_date", "days_open", "is_new",
                "description"]
-    return csv_text(violations[columns])
+    header = True
+    for batch in marts.batches("rpt_discipline_violations", "list_rank"):
+        batch = batch.assign(description=[describe(row) for row in records(batch)])
+        text = csv_text(batch[columns])
+        yield text if header else text.split("\n", 1)[1]
+        header = False
+    if header:
+        yield csv_text(pd.DataFrame(columns=columns))

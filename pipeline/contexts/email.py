@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline import charts
-from pipeline.contexts.common import Scope, of_scope, records
+from pipeline.contexts.common import Scope, records
 from pipeline.contexts.funnel_loss import funnel_figure
 from pipeline.contexts.performance import attainment_figure
 from pipeline.i18n import Locale
@@ -25,13 +25,13 @@ class Image:
     png: bytes
 
 
-def email_context(contexts: dict[str, dict], marts: dict, scope: Scope,
+def email_context(contexts: dict[str, dict], marts, scope: Scope,
                   locale: Locale) -> dict:
     performance, discipline = contexts["performance"], contexts["discipline"]
     qtd = performance["periods"][1]["total"]
     forecast = performance["forecast"]["total"]
     compliance = discipline["summary_row"]
-    waterfall = of_scope(marts["rpt_scope_waterfall"], scope)
+    waterfall = marts["rpt_scope_waterfall"]
     moves = waterfall[waterfall["window_kind"] == SINCE_YESTERDAY].sort_values(
         ["movement_order", "movement"]).set_index("movement", drop=False)
     return {
@@ -60,10 +60,10 @@ def email_context(contexts: dict[str, dict], marts: dict, scope: Scope,
     }
 
 
-def images(marts: dict, scope: Scope, locale: Locale) -> list[Image]:
+def images(marts, scope: Scope, locale: Locale) -> list[Image]:
     """The charts of the email, at twice their size for sharp screens."""
     found = []
-    rows = of_scope(marts["rpt_scope_performance"], scope)
+    rows = marts["rpt_scope_performance"]
     ranked = rows[(rows["period_kind"] == "quarter_to_date") & rows["owner_id"].notna()
                   & rows["attainment_rate"].notna()].sort_values(
         ["attainment_rate", "owner_name", "owner_id"], ascending=[False, True, True])
@@ -71,8 +71,8 @@ def images(marts: dict, scope: Scope, locale: Locale) -> list[Image]:
         found.append(Image("charts/email-attainment.png", "attainment@report",
                            locale.text("attainment_chart"),
                            charts.png(attainment_figure(ranked, locale))))
-    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values(["stage_order", "stage"])
-    if len(stages) and stages["deals_reached"].sum() > 0:
+    stages = marts["rpt_scope_funnel"].sort_values(["stage_order", "stage"])
+    if (stages["deals_reached"] > 0).any():
         found.append(Image("charts/email-funnel.png", "funnel@report",
                            locale.text("funnel_chart"), charts.png(funnel_figure(stages, locale))))
     return found

@@ -5,39 +5,40 @@ move; and the open deals at risk."""
 from __future__ import annotations
 
 from pipeline import charts
-from pipeline.contexts.common import Scope, of_scope, one, records, sentence, vector
+from pipeline.contexts.common import Scope, one, records, sentence, vector
 from pipeline.i18n import Locale
 
 
-def funnel_loss_context(marts: dict, scope: Scope, locale: Locale) -> dict:
-    stages = of_scope(marts["rpt_scope_funnel"], scope).sort_values(["stage_order", "stage"])
-    reasons = of_scope(marts["rpt_scope_loss_reasons"], scope).sort_values(
+def funnel_loss_context(marts, scope: Scope, locale: Locale) -> dict:
+    stages = marts["rpt_scope_funnel"].sort_values(["stage_order", "stage"])
+    reasons = marts["rpt_scope_loss_reasons"].sort_values(
         ["stage_order", "stage", "lost_amount", "lost_count", "loss_reason_id"],
         ascending=[True, True, False, False, True])
-    pareto = of_scope(marts["rpt_scope_loss_pareto"], scope).sort_values("pareto_rank")
-    periods = marts["int_report_periods"].set_index("period_kind")
+    pareto = marts["rpt_scope_loss_pareto"].sort_values("pareto_rank")
+    windows = one(marts["rpt_report_windows"])
     context = {
         "stages": records(stages),
         "is_company": scope.scope_id == "company",
         "reasons": records(reasons[(reasons["lost_count"] > 0)
                                    | (reasons["previous_lost_count"] > 0)]),
         "pareto": records(pareto),
-        "leaks": records(of_scope(marts["rpt_scope_funnel_leaks"], scope)
+        "leaks": records(marts["rpt_scope_funnel_leaks"]
                          .sort_values("leak_rank")),
-        "lost_deals": records(of_scope(marts["rpt_scope_lost_deals"], scope)
+        "lost_deals": records(marts["rpt_scope_lost_deals"]
                               .sort_values("lost_rank")),
-        "at_risk": records(of_scope(marts["rpt_scope_at_risk_deals"], scope)
+        "at_risk": records(marts["rpt_scope_at_risk_deals"]
                            .sort_values("risk_rank")),
-        "velocity": records(of_scope(marts["rpt_stage_velocity"], scope)
+        "velocity": records(marts["rpt_stage_velocity"]
                             .sort_values(["stage_order", "stage"])),
-        "slipped_deals": records(of_scope(marts["rpt_scope_slipped_deals"], scope)
+        "slipped_deals": records(marts["rpt_scope_slipped_deals"]
                                  .sort_values("slip_rank")),
-        "window": {kind: {"start": periods.loc[kind, "period_start"],
-                          "end": periods.loc[kind, "period_end"]}
-                   for kind in ("funnel_current", "funnel_previous")},
+        "window": {"funnel_current": {"start": windows["funnel_start_date"],
+                                      "end": windows["funnel_end_date"]},
+                   "funnel_previous": {"start": windows["previous_funnel_start_date"],
+                                       "end": windows["previous_funnel_end_date"]}},
         "charts": {},
     }
-    if len(stages) and stages["deals_reached"].sum() > 0:
+    if (stages["deals_reached"] > 0).any():
         context["charts"]["funnel"] = vector("funnel_loss", "funnel",
                                              locale.text("funnel_chart"),
                                              funnel_figure(stages, locale))

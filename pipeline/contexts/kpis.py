@@ -7,42 +7,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.contexts.common import Scope, of_scope, records
+from pipeline.contexts.common import Scope, records
 
 METRIC_ORDER = ["won_amount", "won_count", "new_customers", "activities", "satisfaction"]
 RECENT_MONTHS = 6
 RECENT_PERIODS = 4
 
 
-def kpi_sections(marts: dict) -> dict:
-    """Which optional sections the report has: those whose mart has any row."""
-    return {name: len(marts[mart]) > 0 for name, mart in (
+def kpi_sections(marts) -> dict:
+    """Which optional sections the report has: those whose mart has any row, in any scope
+    (its input file was given)."""
+    return {name: marts.any_rows(mart) for name, mart in (
         ("targets", "rpt_target_attainment"), ("satisfaction", "rpt_satisfaction"),
         ("costs", "rpt_cost_of_sales"), ("market", "rpt_market_share"))}
 
 
-def kpi_context(marts: dict, scope: Scope, language: str) -> dict:
+def kpi_context(marts, scope: Scope, language: str) -> dict:
     present = kpi_sections(marts)
     return {
         "sections": present,
         "targets": targets_section(marts, scope) if present["targets"] else None,
         "satisfaction": satisfaction_section(marts, scope) if present["satisfaction"] else None,
-        "costs": recent(of_scope(marts["rpt_cost_of_sales"], scope), "month", RECENT_MONTHS)
+        "costs": recent(marts["rpt_cost_of_sales"], "month", RECENT_MONTHS)
         if present["costs"] else None,
         "channel_returns": channel_returns(marts, scope, language) if present["costs"] else [],
         "market": market_section(marts, scope) if present["market"] else None,
     }
 
 
-def channel_returns(marts: dict, scope: Scope, language: str) -> list[dict]:
+def channel_returns(marts, scope: Scope, language: str) -> list[dict]:
     """Each channel's cost and what it won over the last 12 months, in the channels file's
     order, with its label."""
-    mine = of_scope(marts["rpt_channel_returns"], scope)
+    mine = marts["rpt_channel_returns"]
     mine = mine[mine["period_kind"] == "last_12_months"]
-    channels = marts["stg_config__channels"][["channel", "channel_order",
-                                              "label_zh" if language == "zh_CN" else "label_en"]]
-    named = mine.merge(channels.set_axis(["channel", "channel_order", "label"], axis=1),
-                       on="channel", how="left")
+    channels = marts["dim_channels"].set_index("channel")
+    label = channels["label_zh" if language == "zh_CN" else "label_en"]
+    named = mine.assign(channel_order=mine["channel"].map(channels["channel_order"]),
+                        label=mine["channel"].map(label))
     return records(named.sort_values(["channel_order", "channel"]))
 
 
@@ -50,9 +51,9 @@ def recent(frame: pd.DataFrame, by: str, count: int) -> list[dict]:
     return records(frame.sort_values(by).tail(count))
 
 
-def targets_section(marts: dict, scope: Scope) -> list[dict]:
+def targets_section(marts, scope: Scope) -> list[dict]:
     """Quarter to date: each team's targets, then each rep's, metric by metric."""
-    mine = of_scope(marts["rpt_target_attainment"], scope)
+    mine = marts["rpt_target_attainment"]
     mine = mine[mine["period_kind"] == "quarter_to_date"].assign(
         metric_order=lambda f: f["metric"].map(METRIC_ORDER.index),
         kind_order=lambda f: (f["holder_kind"] == "rep").astype(int))
@@ -60,17 +61,17 @@ def targets_section(marts: dict, scope: Scope) -> list[dict]:
                                      "metric_order"]))
 
 
-def satisfaction_section(marts: dict, scope: Scope) -> dict:
+def satisfaction_section(marts, scope: Scope) -> dict:
     """The scope's answers over the last months, one line per month and scale."""
-    mine = of_scope(marts["rpt_satisfaction"], scope)
+    mine = marts["rpt_satisfaction"]
     totals = mine[mine["owner_id"].isna()]
     months = sorted(totals["month"].unique())[-RECENT_MONTHS:]
-    shown = totals[totals["month"].isin(months)].sort_values(["month", "scale"])
-    return {"months": records(shown)}
+    shown = totals[totals["month"] >= months[0]] if months else totals
+    return {"months": records(shown.sort_values(["month", "scale"]))}
 
 
-def market_section(marts: dict, scope: Scope) -> list[dict]:
-    mine = of_scope(marts["rpt_market_share"], scope)
+def market_section(marts, scope: Scope) -> list[dict]:
+    mine = marts["rpt_market_share"]
     starts = sorted(mine["period_start"].unique())[-RECENT_PERIODS:]
-    return records(mine[mine["period_start"].isin(starts)].sort_values(
-        ["period_start", "region", "period"]))
+    shown = mine[mine["period_start"] >= starts[0]] if starts else mine
+    return records(shown.sort_values(["period_start", "region", "period"]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import charts
-from pipeline.contexts.common import Scope, of_scope, one, records, sentence, vector
+from pipeline.contexts.common import Scope, one, records, sentence, vector
 from pipeline.contexts.kpis import kpi_context
 from pipeline.i18n import Locale
 
@@ -20,8 +20,8 @@ CHANNEL_PERIOD = "last_12_months"
 CHANNEL_CONFLICTS = 15
 
 
-def performance_context(marts: dict, scope: Scope, locale: Locale) -> dict:
-    mine = of_scope(marts["rpt_scope_performance"], scope)
+def performance_context(marts, scope: Scope, locale: Locale) -> dict:
+    mine = marts["rpt_scope_performance"]
     reps = mine[mine["owner_id"].notna()].sort_values(
         ["won_amount", "owner_name", "owner_id"], ascending=[False, True, True])
     totals = mine[mine["owner_id"].isna()]
@@ -112,14 +112,14 @@ def _change(locale: Locale, key: str, now, before) -> str | None:
                        before=locale.percent(before))
 
 
-def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
-    rows = of_scope(marts["rpt_scope_waterfall"], scope)
+def waterfall_section(marts, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    rows = marts["rpt_scope_waterfall"]
     mine = rows[rows["window_kind"] == WATERFALL_WINDOW].sort_values(
         ["movement_order", "movement"])
-    window = marts["int_report_periods"].set_index("period_kind").loc[WATERFALL_WINDOW]
+    window = one(marts["rpt_report_windows"])
     section = {"waterfall": records(mine),
-               "waterfall_window": {"start": window["period_start"],
-                                    "end": window["period_end"]}}
+               "waterfall_window": {"start": window["waterfall_start_date"],
+                                    "end": window["waterfall_end_date"]}}
     if len(mine):
         ends = mine.set_index("movement")
         moves = mine[~mine["movement"].isin(["opening", "closing"]) & (mine["amount"] != 0)]
@@ -133,8 +133,8 @@ def waterfall_section(marts: dict, scope: Scope, locale: Locale, chart_list: dic
     return section
 
 
-def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict) -> dict:
-    mine = of_scope(marts["rpt_forecast"], scope)
+def forecast_section(marts, scope: Scope, locale: Locale, chart_list: dict) -> dict:
+    mine = marts["rpt_forecast"]
     reps = mine[mine["owner_id"].notna()].sort_values(
         ["won_amount", "owner_name", "owner_id"], ascending=[False, True, True])
     total = one(mine[mine["owner_id"].isna()])
@@ -149,46 +149,37 @@ def forecast_section(marts: dict, scope: Scope, locale: Locale, chart_list: dict
     return {"forecast": {"total": total, "reps": records(reps)}}
 
 
-def customers_section(marts: dict, scope: Scope) -> dict:
+def customers_section(marts, scope: Scope) -> dict:
     """The scope's customers over the last months (active, new, back, kept, lapsed) and the
     key customers slipping away, largest first."""
-    mine = of_scope(marts["rpt_customer_retention"], scope).sort_values("month")
+    mine = marts["rpt_customer_retention"].sort_values("month")
     months = mine.tail(CUSTOMER_MONTHS)
-    at_risk = of_scope(marts["rpt_customer_churn_risk"], scope).sort_values(
+    at_risk = marts["rpt_customer_churn_risk"].sort_values(
         ["trailing_won_amount", "account_name", "account_id"], ascending=[False, True, True])
     return {"customers": {"months": records(months), "latest": one(months.tail(1)),
                           "at_risk": records(at_risk.head(AT_RISK_CUSTOMERS)),
                           "at_risk_count": len(at_risk)}}
 
 
-INCENTIVE_PARTS = ("won_amount", "target_won_amount", "base_commission",
-                   "accelerator_commission", "cap_adjustment", "quarterly_bonus",
-                   "violations_count", "deductions", "unrounded_total", "payout_amount")
-
-
-def incentives_section(marts: dict, scope: Scope) -> dict:
+def incentives_section(marts, scope: Scope) -> dict:
     """The scope's reps' commission statements for the as-of month, largest payout first,
-    and the column totals; None (no section) without a commission plan."""
-    statements = marts["rpt_rep_incentives"]
+    and their total row; None (no section) without a commission plan."""
+    statements = marts["rpt_incentive_statements"]
     if statements.empty:
         return {"incentives": None}
-    month = marts["int_report_periods"].set_index("period_kind").loc[
-        "month_to_date", "period_start"]
-    members = of_scope(marts["int_report_scopes"], scope)["member_id"]
-    mine = statements[statements["owner_id"].isin(members)
-                      & (pd.to_datetime(statements["month"]) == pd.Timestamp(month))]
-    mine = mine.sort_values(["payout_amount", "owner_name", "owner_id"],
-                            ascending=[False, True, True])
+    reps = statements[statements["owner_id"].notna()].sort_values(
+        ["payout_amount", "owner_name", "owner_id"], ascending=[False, True, True])
     return {"incentives": {
-        "month": month, "reps": records(mine), "plans": sorted(mine["plan_id"].unique()),
-        "total": {part: mine[part].sum() for part in INCENTIVE_PARTS} if len(mine) else {},
-        "rounding": one(mine[["rounding_places", "rounding_mode"]].head(1))}}
+        "month": one(marts["rpt_report_windows"])["month_start_date"],
+        "reps": records(reps), "plans": sorted(reps["plan_id"].unique()),
+        "total": one(statements[statements["owner_id"].isna()]) if len(reps) else {},
+        "rounding": one(reps[["rounding_places", "rounding_mode"]].head(1))}}
 
 
-def channels_section(marts: dict, scope: Scope, locale: Locale) -> dict:
+def channels_section(marts, scope: Scope, locale: Locale) -> dict:
     """Each channel and each partner over the last 12 months, in the channels file's order,
     and the accounts sold through two channels at once, largest open amount first."""
-    channels = marts["stg_config__channels"].set_index("channel")
+    channels = marts["dim_channels"].set_index("channel")
     label_column = "label_zh" if locale.language == "zh_CN" else "label_en"
 
     def label(channel: str) -> str:
@@ -199,20 +190,19 @@ def channels_section(marts: dict, scope: Scope, locale: Locale) -> dict:
                              channel_order=frame["channel"].map(channels["channel_order"]))
         return frame.sort_values(["channel_order", "channel", *by])
 
-    mine = of_scope(marts["rpt_channel_performance"], scope)
+    mine = marts["rpt_channel_performance"]
     period = mine[mine["period_kind"] == CHANNEL_PERIOD]
     totals = ordered(period[period["partner_id"].isna()])
     partners = ordered(period[period["partner_id"].notna()], "partner_name", "partner_id")
-    conflicts = of_scope(marts["rpt_channel_conflicts"], scope).sort_values(
+    conflicts = marts["rpt_channel_conflicts"].sort_values(
         ["open_amount", "account_name", "account_id", "source"],
         ascending=[False, True, True, True])
     conflicts = conflicts.assign(channel_labels=[
         locale.text("list_separator").join(label(c) for c in channels_.split(", "))
         for channels_ in conflicts["channels"]])
-    window = marts["int_report_periods"]
-    months = window[window["period_kind"] == "month"]
+    window = one(marts["rpt_report_windows"])
     return {"channels": {
         "totals": records(totals), "partners": records(partners),
-        "start": months["period_start"].min(), "end": months["period_end"].max(),
+        "start": window["channels_start_date"], "end": window["channels_end_date"],
         "conflicts": records(conflicts.head(CHANNEL_CONFLICTS)),
         "conflicts_count": len(conflicts)}}

@@ -209,6 +209,41 @@ class IntClosedDeals(pa.DataFrameModel):
         strict = True
 
 
+class IntPerformanceFacts(pa.DataFrameModel):
+    fact_kind: Series[str] = text("closed_deal, activity (an owner's of a day), first_win (a "
+                                  "new customer), answer "
+                                  "(a survey answer) or target (a month's won_amount "
+                                  "target).", nullable=False,
+                                  isin=["closed_deal", "activity", "first_win", "answer",
+                                        "target"])
+    owner_id: Series[str] = text("Whose fact: the owner at close, the activity's owner, the "
+                                 "target's rep.")
+    fact_date: Series[pd.Timestamp] = moment("Its day; a target's is its month's first.")
+    won_count: Series[int] = pa.Field(isin=[0, 1], description="1 for a won deal.")
+    won_amount: Series[float] = money("A won deal's amount, else 0.")
+    lost_count: Series[int] = pa.Field(isin=[0, 1], description="1 for a lost deal.")
+    lost_amount: Series[float] = money("A lost deal's amount, else 0.")
+    won_cycle_days: Series[float] = days("A won deal's sales cycle, days.")
+    activities_count: Series[int] = count("The owner's activities of the day, on an "
+                                          "activity row; else 0.")
+    new_customers_count: Series[int] = pa.Field(isin=[0, 1], description="1 for a first win.")
+    score: Series[float] = pa.Field(nullable=True, description="An answer's score.")
+    scale: Series[str] = text("An answer's scale.")
+    is_promoter: Series[pd.BooleanDtype] = pa.Field(nullable=True, coerce=True,
+                                                    description="An answer's promoter flag.")
+    is_detractor: Series[pd.BooleanDtype] = pa.Field(nullable=True, coerce=True,
+                                                     description="An answer's detractor flag.")
+    target_won_amount: Series[float] = money("A target's amount; null on other facts.",
+                                             nullable=True)
+
+    class Config:
+        name = "int_performance_facts"
+        description = ("One row per closed deal, owner's day of activities, new customer, "
+                       "survey answer or monthly target, on its day.")
+        strict = True
+        coerce = True
+
+
 class IntOwnerMonths(pa.DataFrameModel):
     owner_id: Series[str] = key("Owner.")
     month: Series[pd.Timestamp] = moment("First day of the month.")

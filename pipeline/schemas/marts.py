@@ -405,6 +405,10 @@ class RptScopeAtRiskDeals(pa.DataFrameModel):
     severity: Series[str] = text("Its most severe violation.", nullable=False,
                                  isin=["info", "warning", "critical"])
     rule_ids: Series[str] = text("The rules it breaks.", nullable=False)
+    rule_names_en: Series[str] = text("Their names in English, in the order of rule_ids.",
+                                      nullable=False)
+    rule_names_zh: Series[str] = text("Their names in Chinese, in the order of rule_ids.",
+                                      nullable=False)
 
     class Config:
         name = "rpt_scope_at_risk_deals"
@@ -741,6 +745,8 @@ class RptDisciplineRules(pa.DataFrameModel):
     kind: Series[str] = key("Its kind.")
     record_type: Series[str] = key("What it checks.")
     severity: Series[str] = key("Severity.")
+    name_en: Series[str] = key("The rule's name in English, as the reports show it.")
+    name_zh: Series[str] = key("The rule's name in Chinese, as the reports show it.")
     description_en: Series[str] = key("English description.")
     description_zh: Series[str] = key("Chinese description.")
     stage: Series[str] = text("missing_fields: the stage from which it applies.")
@@ -1040,3 +1046,122 @@ class RptChannelReturns(pa.DataFrameModel):
         description = "One row per scope × period × channel with costs."
         unique = ["scope_id", "period_kind", "period_start", "channel"]
         strict = True
+
+
+class DimChannels(pa.DataFrameModel):
+    channel: Series[str] = pa.Field(unique=True, description="The channel's id.")
+    channel_order: Series[pd.Int32Dtype] = order("Its place in the channels file: the "
+                                                 "reports' order.", nullable=False)
+    label_en: Series[str] = key("Its name in English.")
+    label_zh: Series[str] = key("Its name in Chinese.")
+    is_default: Series[bool] = flag("The channel of a deal no rule matches.")
+
+    class Config:
+        name = "dim_channels"
+        description = "One row per sales channel of the channels file."
+        strict = True
+
+
+class RptReportWindows(pa.DataFrameModel):
+    scope_id: Series[str] = pa.Field(unique=True, description="company, or a manager's "
+                                                              "user_id.")
+    month_start_date: Series[pd.Timestamp] = moment("First day of the as-of month: the "
+                                                    "commission statement's month.")
+    waterfall_start_date: Series[pd.Timestamp] = moment("The weekly waterfall's opening day.")
+    waterfall_end_date: Series[pd.Timestamp] = moment("Its closing day, the as-of date.")
+    funnel_start_date: Series[pd.Timestamp] = moment("First day of the current cohort window.")
+    funnel_end_date: Series[pd.Timestamp] = moment("Its last day, the as-of date.")
+    previous_funnel_start_date: Series[pd.Timestamp] = moment("First day of the window "
+                                                              "before.")
+    previous_funnel_end_date: Series[pd.Timestamp] = moment("Its last day.")
+    channels_start_date: Series[pd.Timestamp] = moment("First day of the channels' twelve "
+                                                       "months.")
+    channels_end_date: Series[pd.Timestamp] = moment("Their last day, the as-of date.")
+
+    class Config:
+        name = "rpt_report_windows"
+        description = "One row per report scope: the dates of its reports' windows."
+        strict = True
+        coerce = True
+
+
+class RptDisciplineScopeReps(RptDisciplineByRep):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+
+    class Config:
+        name = "rpt_discipline_scope_reps"
+        description = "One row per report scope per rep of today's run in it."
+        unique = ["scope_id", "owner_id"]
+        strict = True
+
+
+class RptDisciplineViolations(FctDisciplineViolations):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    list_rank: Series[int] = pa.Field(ge=1, description="Its place in the scope's list (and "
+                                      "CSV): new first, then by severity, days open, record "
+                                      "name, rule, record.")
+    owner_list_rank: Series[int] = pa.Field(ge=1, description="Its place among its owner's.")
+    is_listed: Series[bool] = flag("Among its owner's first 15: listed in the report; every "
+                                   "one is in the CSV.")
+    owner_unlisted_count: Series[int] = count("Its owner's open violations in the CSV only.")
+
+    class Config:
+        name = "rpt_discipline_violations"
+        description = "One row per report scope per violation open today of its reps' records."
+        unique = ["scope_id", "rule_id", "record_type", "record_id"]
+        strict = True
+
+    @pa.dataframe_check
+    @in_sql("is_listed = (owner_list_rank <= 15)")
+    def the_first_15_of_a_rep_are_listed(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["is_listed"] == (df["owner_list_rank"] <= 15)
+
+    @pa.dataframe_check
+    @in_sql("not is_resolved")
+    def only_open_ones(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~df["is_resolved"]
+
+
+class RptIncentiveStatements(pa.DataFrameModel):
+    scope_id: Series[str] = key("Manager's user_id, or 'company'.")
+    month: Series[pd.Timestamp] = moment("First day of the as-of month.")
+    owner_id: Series[str] = text("The rep; null on the scope's total row.")
+    owner_name: Series[str] = text("The rep's name.")
+    plan_id: Series[str] = text("The rep's plan; null on the total row.")
+    won_amount: Series[float] = money("Won in the month.")
+    target_won_amount: Series[float] = money("The month's won_amount target; null: none.",
+                                             nullable=True)
+    attainment_rate: Series[float] = ratio("won / target; null without a target and on the "
+                                           "total row.")
+    base_commission: Series[float] = pa.Field(ge=0, description="won × base rate, exact.")
+    accelerator_commission: Series[float] = pa.Field(description="The tiers' part above the "
+                                                                 "base, exact.")
+    cap_adjustment: Series[float] = pa.Field(le=0, description="Minus the commission above "
+                                                               "the cap, exact.")
+    quarterly_bonus: Series[float] = pa.Field(ge=0, description="The quarter's bonus, paid "
+                                                                "in its last month.")
+    violations_count: Series[int] = count("Violations the plan deducts for.")
+    deductions: Series[float] = pa.Field(ge=0, description="What the violations cost, exact.")
+    unrounded_total: Series[float] = pa.Field(ge=0, description="The payout before rounding.")
+    rounding_places: Series[pd.Int64Dtype] = pa.Field(isin=[0, 1, 2], nullable=True,
+                                                      description="Places of the payout; null "
+                                                                  "on the total row.")
+    rounding_mode: Series[str] = text("half_up or half_even; null on the total row.",
+                                      isin=["half_up", "half_even"])
+    payout_amount: Series[float] = money("The payout rounded once; on the total row, the sum "
+                                         "of the rounded payouts.")
+
+    class Config:
+        name = "rpt_incentive_statements"
+        description = ("One row per report scope per rep on a plan for the as-of month, plus a "
+                       "total row per scope.")
+        unique = ["scope_id", "owner_id"]
+        strict = True
+        coerce = True
+
+    @pa.dataframe_check
+    @in_sql("select scope_id from {table} group by 1 "
+            "having count(*) filter (where owner_id is null) <> 1")
+    def one_total_row_per_scope(cls, df: pd.DataFrame) -> Series[bool]:
+        totals = df[df["owner_id"].isna()].groupby("scope_id").size()
+        return df["scope_id"].map(totals).eq(1)

@@ -383,6 +383,8 @@ class StgConfigRules(pa.DataFrameModel):
     record_type: Series[str] = text("What it checks.", nullable=False, isin=RECORD_TYPES)
     severity: Series[str] = text("info, warning or critical.", nullable=False,
                                  isin=SEVERITIES)
+    name_en: Series[str] = key("The rule's name, in English (the file's, else its kind's).")
+    name_zh: Series[str] = key("The rule's name, in Chinese (the file's, else its kind's).")
     description_en: Series[str] = key("What a violation means, in English.")
     description_zh: Series[str] = key("What a violation means, in Chinese.")
     stage: Series[str] = text("missing_fields: the stage from which it applies.")

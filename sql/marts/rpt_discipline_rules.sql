@@ -63,6 +63,8 @@ final as (
         rules.kind,
         rules.record_type,
         rules.severity,
+        rules.name_en,
+        rules.name_zh,
         rules.description_en,
         rules.description_zh,
         rules.stage,

@@ -19,6 +19,12 @@ violations as (
 
 ),
 
+rules as (
+
+    select * from stg_config__rules
+
+),
+
 scopes as (
 
     select * from int_report_scopes
@@ -36,13 +42,21 @@ quarter as (
 risks as (
 
     select
-        record_id as deal_id,
+        violations.record_id as deal_id,
         count(*) as violations_count,
-        min(case severity when 'critical' then 1 when 'warning' then 2 else 3 end)
-            as severity_rank,
-        string_agg(rule_id, ', ' order by rule_id) as rule_ids
+        min(
+            case violations.severity
+                when 'critical' then 1 when 'warning' then 2 else 3
+            end
+        ) as severity_rank,
+        string_agg(violations.rule_id, ', ' order by violations.rule_id) as rule_ids,
+        string_agg(rules.name_en, ', ' order by violations.rule_id) as rule_names_en,
+        string_agg(rules.name_zh, '、' order by violations.rule_id) as rule_names_zh
 
     from violations
+
+    inner join rules
+        on violations.rule_id = rules.rule_id
 
     group by 1
 
@@ -69,7 +83,9 @@ ranked as (
         case risks.severity_rank
             when 1 then 'critical' when 2 then 'warning' else 'info'
         end as severity,
-        risks.rule_ids
+        risks.rule_ids,
+        risks.rule_names_en,
+        risks.rule_names_zh
 
     from deals
 

@@ -4,35 +4,9 @@
 
 with
 
-closed as (
+facts as (
 
-    select * from int_closed_deals
-
-),
-
-activities as (
-
-    select * from int_activities_unioned
-
-),
-
-first_wins as (
-
-    select * from int_account_first_wins
-
-),
-
-responses as (
-
-    select * from int_satisfaction_responses
-
-),
-
-targets as (
-
-    select * from int_targets_monthly
-
-    where holder_kind = 'rep'
+    select * from int_performance_facts
 
 ),
 
@@ -56,117 +30,6 @@ periods as (
 users as (
 
     select * from dim_users
-
-),
-
--- each fact on its day: closed deals by Closing Date, activities by their date, new
--- customers by the Closing Date of their first win, survey answers by their date, and each
--- month's target on the first of the month
-facts as (
-
-    select
-        owner_id,
-        close_date as fact_date,
-        (status = 'won')::integer as won_count,
-        case when status = 'won' then amount else 0 end as won_amount,
-        (status = 'lost')::integer as lost_count,
-        case when status = 'lost' then amount else 0 end as lost_amount,
-        case when status = 'won' then cycle_days end as won_cycle_days,
-        0 as activities_count,
-        0 as new_customers_count,
-        null::double as score,
-        null::varchar as scale,
-        null::boolean as is_promoter,
-        null::boolean as is_detractor,
-        null::decimal(18, 2) as target_won_amount
-
-    from closed
-
-    union all
-
-    select
-        owner_id,
-        activity_date,
-        0,
-        0,
-        0,
-        0,
-        null,
-        1,
-        0,
-        null,
-        null,
-        null,
-        null,
-        null
-
-    from activities
-
-    where activity_date <= getvariable('as_of_date')
-
-    union all
-
-    select
-        owner_id,
-        close_date,
-        0,
-        0,
-        0,
-        0,
-        null,
-        0,
-        1,
-        null,
-        null,
-        null,
-        null,
-        null
-
-    from first_wins
-
-    union all
-
-    select
-        owner_id,
-        response_date,
-        0,
-        0,
-        0,
-        0,
-        null,
-        0,
-        0,
-        score,
-        scale,
-        is_promoter,
-        is_detractor,
-        null
-
-    from responses
-
-    where response_date <= getvariable('as_of_date')
-
-    union all
-
-    select
-        user_id,
-        period_month,
-        0,
-        0,
-        0,
-        0,
-        null,
-        0,
-        0,
-        null,
-        null,
-        null,
-        null,
-        target
-
-    from targets
-
-    where metric = 'won_amount'
 
 ),
 

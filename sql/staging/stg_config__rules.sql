@@ -18,6 +18,8 @@ final as (
         kind,
         record_type,
         severity,
+        name_en,
+        name_zh,
         description_en,
         description_zh,
         stage,
