@@ -1,6 +1,6 @@
 """Charts drawn with matplotlib. Each function returns a figure; `svg` makes it vector SVG
-with text as paths (for the PDF), `png` a bitmap at twice the size (for email); both give
-the same bytes every run."""
+with text as paths, the same bytes every run, which the HTML shows, the PDF embeds and the
+email gets as a bitmap (pipeline/pdf.py `png`)."""
 
 from __future__ import annotations
 
@@ -51,15 +51,6 @@ def svg(figure: Figure) -> str:
     pyplot.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg"):]
-
-
-def png(figure: Figure, scale: int = 2) -> bytes:
-    """A bitmap `scale` times the figure's size at 96 dpi: sharp on high-density screens."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=96 * scale, bbox_inches="tight",
-                   metadata={"Software": None})
-    pyplot.close(figure)
-    return buffer.getvalue()
 
 
 def attainment_chart(names: list[str], rates: list[float], *, title: str, axis: str) -> Figure:

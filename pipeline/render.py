@@ -36,7 +36,7 @@ from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.failpoints import failpoint
 from pipeline.i18n import Locale
 from pipeline.paths import TEMPLATES_DIR
-from pipeline.pdf import epoch, write_pdf
+from pipeline.pdf import epoch, png, write_pdf
 from pipeline.recipients import (
     RECIPIENTS_FILE,
     REFUSED_FILE,
@@ -286,7 +286,7 @@ def write_email(folder: Path, edition: Edition, env: Environment, context: dict,
     values = {**context, **meta, "scope": edition.scope, "subject": subject,
               "attachments": attachments, "reports": REPORTS}
     for image in context["images"]:
-        (folder / image.file).write_bytes(image.png)
+        (folder / image.file).write_bytes(png(folder / image.source))
     (folder / "email.html").write_text(env.get_template("email.html").render(values),
                                        encoding="utf-8")
     (folder / "email.txt").write_text(env.get_template("email.txt").render(values),

@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline import charts
 from pipeline.contexts.common import Scope, records
-from pipeline.contexts.funnel_loss import funnel_figure
-from pipeline.contexts.performance import attainment_figure
 from pipeline.i18n import Locale
 
 SINCE_YESTERDAY = "waterfall_day"
 QUIET_MOVEMENTS = ("opening", "closing", "unchanged")
+EMAIL_CHARTS = (("performance", "attainment"), ("funnel_loss", "funnel"))
 
 
 @dataclass(frozen=True)
 class Image:
-    """A chart attached to the email and shown in its body by Content-ID."""
+    """A chart attached to the email and shown in its body by Content-ID: `file`, the
+    bitmap of the report's chart `source` (SVG)."""
 
     file: str
     cid: str
     title: str
-    png: bytes
+    source: str
 
 
 def email_context(contexts: dict[str, dict], marts, scope: Scope,
@@ -56,23 +55,17 @@ def email_context(contexts: dict[str, dict], marts, scope: Scope,
         "discipline_today": compliance,
         "has_previous_run": len(discipline["trend"]) > 1,
         "summaries": {report: context["summary"] for report, context in contexts.items()},
-        "images": images(marts, scope, locale),
+        "images": images(contexts),
     }
 
 
-def images(marts, scope: Scope, locale: Locale) -> list[Image]:
-    """The charts of the email, at twice their size for sharp screens."""
+def images(contexts: dict[str, dict]) -> list[Image]:
+    """The charts of the email: the reports' own attainment and funnel charts, as bitmaps
+    (mail clients show no SVG), made when the email is written."""
     found = []
-    rows = marts["rpt_scope_performance"]
-    ranked = rows[(rows["period_kind"] == "quarter_to_date") & rows["owner_id"].notna()
-                  & rows["attainment_rate"].notna()].sort_values(
-        ["attainment_rate", "owner_name", "owner_id"], ascending=[False, True, True])
-    if len(ranked):
-        found.append(Image("charts/email-attainment.png", "attainment@report",
-                           locale.text("attainment_chart"),
-                           charts.png(attainment_figure(ranked, locale))))
-    stages = marts["rpt_scope_funnel"].sort_values(["stage_order", "stage"])
-    if (stages["deals_reached"] > 0).any():
-        found.append(Image("charts/email-funnel.png", "funnel@report",
-                           locale.text("funnel_chart"), charts.png(funnel_figure(stages, locale))))
+    for report, name in EMAIL_CHARTS:
+        chart = contexts[report]["charts"].get(name)
+        if chart is not None:
+            found.append(Image(f"charts/email-{name}.png", f"{name}@report", chart.title,
+                               chart.file))
     return found
