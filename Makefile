@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INBOX ?= data/sample
 OUT ?= out
-# The sample's own as-of date (pipeline/sample.py AS_OF), so its reports are never empty.
+# The sample's own as-of date (pipeline/tools/sample.py AS_OF), so its reports are never empty.
 AS_OF ?= 2026-11-20
 # The sample's settings (its recipients and commission plans) with the sample's inbox; a
 # deployment's own, config/pipeline.yaml, with any other.
@@ -73,16 +73,16 @@ reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validate
 
 screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the README (docs/screenshots/)
 	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
-	$(PY) -m pipeline.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
+	$(PY) -m pipeline.tools.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
 		--edition company --edition 5743045000010000003/en
 
 SCALE ?= small
 bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large
-	$(PY) -m pipeline.bench --scale $(SCALE) --out $(OUT)/bench
+	$(PY) -m pipeline.tools.bench --scale $(SCALE) --out $(OUT)/bench
 
 BASE ?= 125000
 bench-curve: $(VENV)/.installed ## Bench at 1x, 2x, 4x BASE deals (no reports); chart docs/bench_linearity.png
-	$(PY) -m pipeline.bench_curve --base $(BASE) --out $(OUT)/bench
+	$(PY) -m pipeline.tools.bench_curve --base $(BASE) --out $(OUT)/bench
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest
@@ -91,7 +91,7 @@ lint: $(VENV)/.installed-test ## Check the Python code with ruff
 	$(PY) -m ruff check pipeline tests
 
 sample: $(VENV)/.installed ## Regenerate data/sample/ with the seeded generator
-	$(PY) -m pipeline.sample --out data/sample
+	$(PY) -m pipeline.tools.sample --out data/sample
 
 clean: ## Remove out/ and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache

@@ -15,9 +15,19 @@ from datetime import date
 from pathlib import Path
 
 from pipeline.config import load_config
+from pipeline.control.logs import setup_logging
+from pipeline.control.run import (
+    DRY_RUN,
+    OFF,
+    SEND,
+    STEPS,
+    backfill,
+    deliver,
+    new_run_id,
+    resend,
+    run,
+)
 from pipeline.errors import PipelineError
-from pipeline.logs import setup_logging
-from pipeline.run import DRY_RUN, OFF, SEND, STEPS, backfill, deliver, new_run_id, resend, run
 
 log = logging.getLogger("pipeline")
 

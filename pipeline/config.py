@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.canonical import SATISFACTION_SCALES
 from pipeline.errors import ConfigError
+from pipeline.ingest.canonical import SATISFACTION_SCALES
 from pipeline.paths import (
     DEFAULT_CHANNELS,
     DEFAULT_CONFIG,
@@ -53,7 +53,7 @@ class Config:
     stale_action: str = "warn"
     mail_attempts: int = 4
     mail_backoff_seconds: float = 30.0
-    # the release a step writes (out/.releases/<name>/: see pipeline/publish.py), and where
+    # the release a step writes (out/.releases/<name>/: see pipeline/control/publish.py), and where
     # a run's validation results go before it is published
     release_dir: Path | None = None
     validation_folder: Path | None = None

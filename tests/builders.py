@@ -12,17 +12,17 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.build import build_models
-from pipeline.canonical import ENTITIES
-from pipeline.channels import load_channels
 from pipeline.config import Config
-from pipeline.history import load_history
-from pipeline.incentives import load_incentives
-from pipeline.ingest import _create_raw_tables
-from pipeline.loss_reasons import load_loss_reasons
-from pipeline.mapping import load_sources
+from pipeline.ingest.canonical import ENTITIES
+from pipeline.ingest.channels import load_channels
+from pipeline.ingest.inbox import _create_raw_tables
+from pipeline.ingest.incentives import load_incentives
+from pipeline.ingest.loss_reasons import load_loss_reasons
+from pipeline.ingest.mapping import load_sources
+from pipeline.ingest.rules import load_rules
 from pipeline.paths import DEFAULT_CHANNELS, DEFAULT_RULES, SOURCES_DIR
-from pipeline.rules import load_rules
+from pipeline.warehouse.build import build_models
+from pipeline.warehouse.history import load_history
 
 
 def _ts(value: str | None) -> datetime | None:

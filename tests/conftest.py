@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_config
+from pipeline.control.run import run
 from pipeline.paths import SAMPLE_CONFIG, SAMPLE_DIR
-from pipeline.run import run
-from pipeline.sample import AS_OF
+from pipeline.tools.sample import AS_OF
 from tests.builders import Crm
 
 FIXTURES = Path(__file__).parent / "fixtures"

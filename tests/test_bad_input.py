@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
-from pipeline.ingest import load_exports
+from pipeline.ingest.inbox import load_exports
 from pipeline.paths import SAMPLE_DIR
 from tests.test_ingest import column, refused, sample_rows, write_export
 

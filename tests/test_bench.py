@@ -7,7 +7,7 @@ import json
 
 import duckdb
 
-from pipeline import bench, bench_curve, bench_data
+from pipeline.tools import bench, bench_curve, bench_data
 
 
 def test_the_benchmark_writes_every_figure(tmp_path):

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from pipeline.channels import read_channels
 from pipeline.errors import ConfigError
+from pipeline.ingest.channels import read_channels
 from pipeline.paths import DEFAULT_CHANNELS
 
 GOOD = """

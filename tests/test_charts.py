@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from matplotlib import pyplot
 
-from pipeline import charts
-from pipeline.charts import AmountFormatter
-from pipeline.i18n import short_amount
+from pipeline.report import charts
+from pipeline.report.charts import AmountFormatter
+from pipeline.report.i18n import short_amount
 
 
 @pytest.mark.parametrize("value, zh, en", [

@@ -10,9 +10,9 @@ import duckdb
 import pytest
 import yaml
 
-from pipeline.build import LAYER_PREFIXES, discover_models
 from pipeline.paths import I18N_DIR, ROOT, SQL_DIR, TEMPLATES_DIR
-from pipeline.schemas import SCHEMAS
+from pipeline.warehouse.build import LAYER_PREFIXES, discover_models
+from pipeline.warehouse.schemas import SCHEMAS
 
 MODELS = discover_models()
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -134,8 +134,8 @@ def test_every_metric_macro_is_defined_in_the_readme():
 
 # --- the reports read only marts, and never compute over their rows ---------------------------
 
-REPORT_CODE = sorted([*(ROOT / "pipeline" / "contexts").glob("*.py"),
-                      ROOT / "pipeline" / "render.py"])
+REPORT_CODE = sorted([*(ROOT / "pipeline" / "report" / "contexts").glob("*.py"),
+                      ROOT / "pipeline" / "report" / "render.py"])
 TABLE_NAME = re.compile(r"\b(?:raw|stg|int|dim|fct|rpt)_[a-z0-9_]+\b")
 # pandas methods that add up, average, count, group, join or reshape rows
 COMPUTING = {"sum", "mean", "median", "min", "max", "count", "nunique", "quantile", "std",
@@ -212,10 +212,10 @@ def computations(source: str) -> list[str]:
 
 
 def test_the_report_code_reads_only_marts_with_a_contract_and_a_test():
-    """The report code (pipeline/contexts/, pipeline/render.py) names a table only in a
-    string; every such name must be a mart (rpt_, fct_, dim_) with a contract, named by a
+    """The report code (pipeline/report/contexts/, pipeline/report/render.py) names a table
+    only in a string; every such name must be a mart (rpt_, fct_, dim_) with a contract, named by a
     test file; an int_, stg_ or raw_ table fails. The contexts read contexts.MARTS."""
-    from pipeline.contexts import MARTS
+    from pipeline.report.contexts import MARTS
 
     named = set(MARTS)
     for path in REPORT_CODE:

@@ -10,10 +10,10 @@ from dataclasses import replace
 
 import pytest
 
-from pipeline.deliver import deliver_reports, notify_ops, resend
-from pipeline.delivery_log import DeliveryLog
+from pipeline.delivery.deliver import deliver_reports, notify_ops, resend
+from pipeline.delivery.delivery_log import DeliveryLog
+from pipeline.delivery.messages import clean_header
 from pipeline.errors import DeliveryFailed
-from pipeline.messages import clean_header
 from tests import mailserver
 
 

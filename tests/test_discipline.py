@@ -12,10 +12,10 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
+from pipeline.control.run import run
+from pipeline.ingest.rules import read_rules
 from pipeline.paths import DEFAULT_RULES, SAMPLE_DIR
-from pipeline.rules import read_rules
-from pipeline.run import run
-from pipeline.sample import AS_OF, generate_series
+from pipeline.tools.sample import AS_OF, generate_series
 
 
 def run_once(inbox: Path, out: Path, as_of: date, steps=("ingest", "build"), **settings):

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
-from pipeline.run import run
-from pipeline.sample import generate_series
+from pipeline.control.run import run
+from pipeline.tools.sample import generate_series
 
 STEPS = ("ingest", "build", "validate", "snapshot")
 TABLES = ("fct_deal_history", "int_deal_versions", "rpt_pipeline_waterfall", "fct_deals",

@@ -15,10 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.canonical import ENTITIES
 from pipeline.config import load_config
 from pipeline.errors import InputRejected
-from pipeline.ingest import IngestResult, load_exports
+from pipeline.ingest.canonical import ENTITIES
+from pipeline.ingest.inbox import IngestResult, load_exports
 from pipeline.paths import SAMPLE_DIR
 from tests.hostile import CASES, WESTERN_NAMES, Expected, deals, write
 
@@ -198,7 +198,7 @@ def test_a_western_excel_file_loads_its_accented_names_exactly(base, tmp_path):
     pytest.param("Name\nMüller Ångström façade\n", id="accents before letters"),
 ])
 def test_cp1252_is_never_read_as_chinese(tmp_path, text):
-    from pipeline.encodings import detect
+    from pipeline.ingest.encodings import detect
 
     path = tmp_path / "names.csv"
     path.write_bytes(text.encode("cp1252"))
@@ -224,8 +224,8 @@ def test_bytes_that_are_neither_gb18030_nor_cp1252_refuse_the_file_naming_the_li
 
 def chinese_copy(source: Path, target: Path) -> None:
     """The fixture as UTF-8 without a BOM, with Chinese text in its first name column."""
-    from pipeline.loading import match_mapping
-    from pipeline.mapping import load_sources
+    from pipeline.ingest.loading import match_mapping
+    from pipeline.ingest.mapping import load_sources
     from pipeline.paths import SOURCES_DIR
 
     text = source.read_text(encoding="utf-8-sig")
@@ -311,8 +311,8 @@ def test_a_stage_history_orphan_no_longer_fails_the_contracts(tmp_path):
     """A deal deleted in the CRM between the two exports, its history moved this month: the
     rows are quarantined at ingest, and the build passes its contracts (it failed with exit
     4, rpt_pipeline_waterfall: not_nullable)."""
-    from pipeline.build import build_models
-    from pipeline.validate import validate_marts
+    from pipeline.warehouse.build import build_models
+    from pipeline.warehouse.validate import validate_marts
 
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_DIR, inbox)

@@ -24,7 +24,7 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.paths import ROOT, SAMPLE_CONFIG, SAMPLE_DIR
-from pipeline.sample import AS_OF
+from pipeline.tools.sample import AS_OF
 from tests import mailserver
 from tests.hostile import CASES
 from tests.test_hostile_ingest import assert_named

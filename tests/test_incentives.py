@@ -9,9 +9,9 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.incentives import read_incentives
+from pipeline.ingest.incentives import read_incentives
+from pipeline.ingest.rules import read_rules
 from pipeline.paths import DEFAULT_INCENTIVES, DEFAULT_RULES, SAMPLE_CONFIG
-from pipeline.rules import read_rules
 from tests.test_main import pipeline, small_inbox  # noqa: F401 (a fixture)
 
 RULES = {"stale_deal", "overdue_task"}

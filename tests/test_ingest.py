@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import InputRejected
-from pipeline.ingest import load_exports
+from pipeline.ingest.inbox import load_exports
 from pipeline.paths import SAMPLE_DIR
 
 SAMPLE_DEALS = SAMPLE_DIR / "Deals_2026_11_20.csv"

@@ -13,8 +13,8 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.ingest import load_exports
-from pipeline.loss_reasons import load_loss_reasons, read_loss_reasons
+from pipeline.ingest.inbox import load_exports
+from pipeline.ingest.loss_reasons import load_loss_reasons, read_loss_reasons
 from pipeline.paths import SAMPLE_CONFIG, SAMPLE_DIR
 from tests.test_ingest import column, sample_rows, write_export
 

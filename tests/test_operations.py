@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from pipeline.delivery_log import DeliveryLog
+from pipeline.delivery.delivery_log import DeliveryLog
 from pipeline.paths import ROOT, SAMPLE_DIR
 from tests import mailserver
 
@@ -375,7 +375,7 @@ def test_no_log_manifest_or_output_holds_the_smtp_password(uninterrupted):
 def test_a_lock_left_by_a_dead_process_is_taken_over(setup, server, tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from pipeline.lock import run_lock\n"
+        "import sys, time; from pathlib import Path; from pipeline.control.lock import run_lock\n"
         "with run_lock(Path(sys.argv[1]), 'dead-run'):\n"
         "    print('held', flush=True); time.sleep(60)\n"), str(out)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True)

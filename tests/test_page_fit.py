@@ -18,7 +18,7 @@ import pdfplumber
 import pytest
 import typst
 
-from pipeline.pdf import _fonts
+from pipeline.report.pdf import _fonts
 
 MM = 72 / 25.4
 SIDE, EDGE, SLACK = 14 * MM, 5 * MM, 0.5

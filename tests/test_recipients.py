@@ -8,7 +8,7 @@ import logging
 import pandas as pd
 import pytest
 
-from pipeline.recipients import (
+from pipeline.delivery.recipients import (
     NO_ADDRESS,
     NOT_PLAIN,
     OUTSIDE_DOMAINS,

@@ -17,13 +17,13 @@ import pytest
 from pypdf import PdfReader
 
 from pipeline.config import Config, load_config
-from pipeline.contexts import REPORTS
-from pipeline.i18n import Locale
+from pipeline.control.run import run
 from pipeline.paths import SAMPLE_DIR
-from pipeline.render import render_reports
-from pipeline.run import run
-from pipeline.sample import AS_OF
-from pipeline.validate import validate_marts
+from pipeline.report.contexts import REPORTS
+from pipeline.report.i18n import Locale
+from pipeline.report.render import render_reports
+from pipeline.tools.sample import AS_OF
+from pipeline.warehouse.validate import validate_marts
 from tests.test_main import small_inbox  # noqa: F401 (a fixture)
 
 OPTIONAL_FILES = ("satisfaction.csv", "costs.csv", "market.csv")
@@ -613,8 +613,8 @@ plans:
 
 
 def test_an_edition_reads_only_its_scopes_rows_of_the_marts_it_names(sample):
-    from pipeline.contexts import MARTS, ScopedMarts
-    from pipeline.render import shared_file
+    from pipeline.report.contexts import MARTS, ScopedMarts
+    from pipeline.report.render import shared_file
 
     config, con = sample
     # open read-only here: the workers may open it too

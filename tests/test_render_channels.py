@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipeline.i18n import Locale
+from pipeline.report.i18n import Locale
 from tests.test_render import pdf_text
 
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import pipeline.build
-import pipeline.ingest
-from pipeline.build import MODEL_PREFIXES
+import pipeline.ingest.inbox
+import pipeline.warehouse.build
 from pipeline.config import load_config
+from pipeline.control.run import run
 from pipeline.paths import SAMPLE_DIR
-from pipeline.run import run
-from pipeline.sample import AS_OF
-from pipeline.spreadsheet import PLAIN_NUMBER
+from pipeline.report.spreadsheet import PLAIN_NUMBER
+from pipeline.tools.sample import AS_OF
+from pipeline.warehouse.build import MODEL_PREFIXES
 
 DEALS = "Deals_2026_11_20.csv"
 ACCOUNTS = "Accounts_2026_11_20.csv"
@@ -129,10 +129,10 @@ def two_runs(tmp_path_factory):
         config = load_config(inbox=inbox, out=base / name, as_of=AS_OF, settle_seconds=0)
         with pytest.MonkeyPatch.context() as patch:
             if shuffle:
-                patch.setattr(pipeline.ingest, "load_exports",
-                              shuffled_after(pipeline.ingest.load_exports, ("raw_",)))
-                patch.setattr(pipeline.build, "build_models",
-                              shuffled_after(pipeline.build.build_models, MODEL_PREFIXES))
+                patch.setattr(pipeline.ingest.inbox, "load_exports",
+                              shuffled_after(pipeline.ingest.inbox.load_exports, ("raw_",)))
+                patch.setattr(pipeline.warehouse.build, "build_models",
+                              shuffled_after(pipeline.warehouse.build.build_models, MODEL_PREFIXES))
             run(config)
         configs.append(config)
     return configs

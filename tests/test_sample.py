@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline import sample
 from pipeline.paths import ROOT, SAMPLE_DIR
+from pipeline.tools import sample
 
 
 def test_the_generator_reproduces_the_committed_sample(tmp_path):

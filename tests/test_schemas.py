@@ -6,8 +6,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from pipeline.db import frame
-from pipeline.schemas import SCHEMAS
+from pipeline.warehouse.db import frame
+from pipeline.warehouse.schemas import SCHEMAS
 
 
 @pytest.fixture(scope="module")

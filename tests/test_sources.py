@@ -16,8 +16,8 @@ import duckdb
 import pytest
 
 from pipeline.config import load_config
+from pipeline.control.run import run
 from pipeline.paths import ROOT
-from pipeline.run import run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -338,8 +338,8 @@ def test_salesforce_user_list_names_owners_outside_the_org_chart(tmp_path):
 def test_every_export_shape_is_recognised_as_itself():
     """A header with every column a mapping reads is matched to that mapping, not to a
     shorter one whose signature it also carries."""
-    from pipeline.loading import match_mapping
-    from pipeline.mapping import load_sources
+    from pipeline.ingest.loading import match_mapping
+    from pipeline.ingest.mapping import load_sources
     from pipeline.paths import SOURCES_DIR
 
     sources = load_sources([SOURCES_DIR])

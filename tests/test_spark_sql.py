@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("sqlglot")
 
 from pipeline import spark_sql  # noqa: E402
-from pipeline.build import discover_models  # noqa: E402
 from pipeline.paths import ROOT  # noqa: E402
+from pipeline.warehouse.build import discover_models  # noqa: E402
 
 
 def test_every_model_transpiles_to_spark_sql(tmp_path):

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import ValidationFailed
-from pipeline.spreadsheet import csv_text, neutralise
-from pipeline.validate import validate_marts
+from pipeline.report.spreadsheet import csv_text, neutralise
+from pipeline.warehouse.validate import validate_marts
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

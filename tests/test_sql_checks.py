@@ -12,11 +12,11 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from pipeline.db import frame
 from pipeline.errors import ValidationFailed
-from pipeline.schemas import SCHEMAS
-from pipeline.sql_checks import check_table
-from pipeline.validate import validate_marts
+from pipeline.warehouse.db import frame
+from pipeline.warehouse.schemas import SCHEMAS
+from pipeline.warehouse.sql_checks import check_table
+from pipeline.warehouse.validate import validate_marts
 
 FIRST = "where rowid = (select min(rowid) from {t})"
 

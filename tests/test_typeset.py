@@ -9,8 +9,8 @@ import struct
 import pytest
 from pypdf import PdfReader
 
-from pipeline.pdf import png, write_pdf
-from pipeline.typeset import UnknownElement, to_typst
+from pipeline.report.pdf import png, write_pdf
+from pipeline.report.typeset import UnknownElement, to_typst
 
 HOSTILE = ['#read("/etc/passwd")', '"]; #panic("typeset") [', "\\\" $x^2$ *bold* _it_ @ref",
            "<label> `raw` // comment /* block", "= not a heading", "#image(\"/etc/passwd\")"]

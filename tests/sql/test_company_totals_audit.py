@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from pipeline.build import build_models
 from pipeline.config import Config
 from pipeline.errors import InputRejected
 from pipeline.paths import SQL_DIR
+from pipeline.warehouse.build import build_models
 
 AS_OF = "2026-03-20"
 

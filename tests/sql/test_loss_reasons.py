@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.contexts.common import Scope
-from pipeline.contexts.funnel_loss import funnel_loss_context
-from pipeline.i18n import Locale
+from pipeline.report.contexts.common import Scope
+from pipeline.report.contexts.funnel_loss import funnel_loss_context
+from pipeline.report.i18n import Locale
 
 MAPPING = """
 reasons:
@@ -124,8 +124,8 @@ def marts_of(crm) -> dict:
 ])
 def test_the_main_reason_follows_the_mapping_in_the_readers_language(
         team, tmp_path, monkeypatch, language, before, after, none):
-    from pipeline import charts
-    from pipeline.render import environment
+    from pipeline.report import charts
+    from pipeline.report.render import environment
 
     handed = []
     drawn = charts.pareto_chart

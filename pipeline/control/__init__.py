@@ -1,0 +1,1 @@
+"""Run control: the steps in order, the lock, the manifest, logs, publishing."""

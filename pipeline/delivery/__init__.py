@@ -1,0 +1,1 @@
+"""Deliver: the published reports -> one email per recipient, logged."""

@@ -1,0 +1,1 @@
+"""Ingest: the inbox's exports and the settings files -> the raw_ tables."""

@@ -1,0 +1,1 @@
+"""Report: the validated marts -> HTML, PDF, charts and CSV per edition."""

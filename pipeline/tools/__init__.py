@@ -1,0 +1,1 @@
+"""Development tools, not part of a run: the sample, the benchmark, screenshots."""

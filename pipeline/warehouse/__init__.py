@@ -1,0 +1,1 @@
+"""Build, validate and snapshot: the SQL layers, their contracts, the history."""
