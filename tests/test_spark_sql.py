@@ -9,8 +9,8 @@ import pytest
 
 pytest.importorskip("sqlglot")
 
-from pipeline import spark_sql  # noqa: E402
 from pipeline.paths import ROOT  # noqa: E402
+from pipeline.tools import spark_sql  # noqa: E402
 from pipeline.warehouse.build import discover_models  # noqa: E402
 
 
