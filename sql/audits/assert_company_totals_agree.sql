@@ -103,21 +103,25 @@ scope_values as (
         value
 
     from (
+        -- added up by stage name, as the twin is: pipelines of several CRMs in one inbox
+        -- can give one stage name two places in the order
         select
             stage,
             'funnel_current' as window_kind,
-            deals_reached::decimal(38, 2) as deals_reached,
-            deals_lost_here::decimal(38, 2) as deals_lost_here,
-            lost_amount_here::decimal(38, 2) as lost_amount_here
+            sum(deals_reached)::decimal(38, 2) as deals_reached,
+            sum(deals_lost_here)::decimal(38, 2) as deals_lost_here,
+            sum(lost_amount_here)::decimal(38, 2) as lost_amount_here
         from scope_funnel
+        group by 1, 2
         union all
         select
             stage,
             'funnel_previous',
-            previous_deals_reached::decimal(38, 2),
-            previous_deals_lost_here::decimal(38, 2),
-            previous_lost_amount_here::decimal(38, 2)
+            sum(previous_deals_reached)::decimal(38, 2),
+            sum(previous_deals_lost_here)::decimal(38, 2),
+            sum(previous_lost_amount_here)::decimal(38, 2)
         from scope_funnel
+        group by 1, 2
     ) unpivot (value for measure in (deals_reached, deals_lost_here, lost_amount_here))
 
     union all

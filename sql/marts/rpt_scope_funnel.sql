@@ -106,6 +106,7 @@ compared as (
         on
             current_window.scope_id = previous_window.scope_id
             and current_window.stage = previous_window.stage
+            and current_window.stage_order = previous_window.stage_order
 
 ),
 
@@ -123,6 +124,7 @@ final as (
         on
             company.scope_id = 'company'
             and compared.stage = company.stage
+            and compared.stage_order = company.stage_order
 
 )
 

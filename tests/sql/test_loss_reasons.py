@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.report.contexts import MARTS, ScopedMarts
 from pipeline.report.contexts.common import Scope
 from pipeline.report.contexts.funnel_loss import funnel_loss_context
 from pipeline.report.i18n import Locale
@@ -30,9 +31,6 @@ reasons:
     name: {en: Price too high, zh_CN: 价格太高}
     labels: [价格太高]
 """
-LOSS_MARTS = ("rpt_scope_funnel", "rpt_scope_loss_reasons", "rpt_scope_loss_pareto",
-              "int_report_periods", "rpt_scope_funnel_leaks", "rpt_scope_lost_deals",
-              "rpt_scope_at_risk_deals", "rpt_stage_velocity", "rpt_scope_slipped_deals")
 
 
 @pytest.fixture
@@ -114,8 +112,9 @@ def test_without_a_file_every_label_is_its_own_reason(team):
         (None, None, None, 1, 30)]
 
 
-def marts_of(crm) -> dict:
-    return {name: crm.con.execute(f"select * from {name}").df() for name in LOSS_MARTS}
+def marts_of(crm) -> ScopedMarts:
+    """The marts as the lead's funnel-loss report reads them."""
+    return ScopedMarts(crm.con, "lead", MARTS)
 
 
 @pytest.mark.parametrize("language, before, after, none", [
