@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ def run_lock(out: Path, run_id: str) -> Iterator[None]:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = _holder(fd)
+        holder = _named_holder(fd)
         os.close(fd)
         raise Busy(f"another run is using {out}: {_describe(holder)}; this run stops "
                    "without changing anything") from None
@@ -55,6 +56,15 @@ def _holder(fd: int) -> dict:
         return json.loads(text) if text.strip() else {}
     except json.JSONDecodeError:
         return {"run_id": text.strip()[:60]}
+
+
+def _named_holder(fd: int, patience: float = 1.0) -> dict:
+    """The holder, given a moment to write its name when it has only just taken the lock
+    (two runs started together), so the message can say which run is using the folder."""
+    deadline = time.monotonic() + patience
+    while "pid" not in (holder := _holder(fd)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return holder
 
 
 def _write(fd: int, holder: dict | None) -> None:
