@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 
 from pipeline.errors import PipelineError
@@ -79,13 +80,7 @@ def parse(html: str) -> Element:
 
 
 def find(element: Element, tag: str) -> Element | None:
-    for child in element.elements():
-        if child.tag == tag:
-            return child
-        found = find(child, tag)
-        if found is not None:
-            return found
-    return None
+    return next(iter(_all(element, tag)), None)
 
 
 def string(text: str) -> str:
@@ -119,8 +114,12 @@ def to_typst(html: str) -> str:
         f"lang: {string(language)}",
         f"region: {string(region) if region else 'none'}",
     ])
-    return (PREAMBLE.read_text(encoding="utf-8")
-            + f"\n#show: report.with({settings})\n\n" + blocks(body))
+    return (_preamble() + f"\n#show: report.with({settings})\n\n" + blocks(body))
+
+
+@cache
+def _preamble() -> str:
+    return PREAMBLE.read_text(encoding="utf-8")
 
 
 def _all(element: Element, tag: str) -> list[Element]:
@@ -201,13 +200,10 @@ def _table(element: Element) -> str:
         header_rows, rows = rows[:1], rows[1:]
     header = _cells(header_rows[0]) if header_rows else []
     numeric = ["n" in cell.classes for cell in header]
-    width = max([len(header)] + [len(_cells(row)) for row in rows])
+    cells = [[_cell(cell) for cell in _cells(row)] for row in rows]
+    width = max([len(header)] + [len(row) for row in cells])
     numeric += [False] * (width - len(numeric))
-    body = []
-    for row in rows:
-        cells = [_cell(cell) for cell in _cells(row)]
-        cells += ["[]"] * (width - len(cells))
-        body.append(f"({', '.join(cells)},)")
+    body = [f"({', '.join(row + ['[]'] * (width - len(row)))},)" for row in cells]
     totals = [str(i) for i, row in enumerate(rows) if "total" in row.classes]
     return ("#data-table(numeric: (" + "".join(f"{str(n).lower()}, " for n in numeric)
             + "), totals: (" + "".join(f"{t}, " for t in totals)
@@ -256,8 +252,6 @@ def _pieces(nodes: list) -> list[tuple[str, str]]:
             raw.append(("text", node))
         elif node.tag in INLINE_TAGS:
             raw.extend(INLINE_TAGS[node.tag](node))
-        elif node.tag == "div" and "chart" in node.classes:
-            raise UnknownElement("a chart inside a line of text")
         elif node.tag in SKIPPED:
             continue
         else:
