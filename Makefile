@@ -84,6 +84,10 @@ BASE ?= 125000
 bench-curve: $(VENV)/.installed ## Bench at 1x, 2x, 4x BASE deals (no reports); chart docs/bench_linearity.png
 	$(PY) -m pipeline.tools.bench_curve --base $(BASE) --out $(OUT)/bench
 
+.PHONY: docs
+docs: $(VENV)/.installed ## Write the data dictionary of every table (grain, columns, checks, lineage, metrics) to out/docs/index.html
+	$(PY) -m pipeline.warehouse.dictionary --out $(OUT)/docs --warehouse $(OUT)/warehouse.duckdb
+
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest
 
