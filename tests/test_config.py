@@ -264,3 +264,14 @@ def test_a_broken_settings_file_puts_the_record_in_the_out_folder_of_the_command
     assert "Traceback" not in result.stderr
     [record] = (tmp_path / "out" / "runs").glob("*.json")
     assert json.loads(record.read_text(encoding="utf-8"))["status"] == "failed"
+
+
+def test_a_run_to_send_without_the_mail_servers_settings_is_on_record(tmp_path, monkeypatch):
+    for name in ("SMTP_HOST", "MAIL_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    config = load_config(inbox=tmp_path, out=tmp_path / "out", as_of=date(2026, 11, 20))
+    with pytest.raises(ConfigError, match="sending mail needs SMTP_HOST and MAIL_FROM"):
+        run(config, mail="send", run_id="no-smtp")
+    record = json.loads((tmp_path / "out" / "runs" / "no-smtp.json").read_text(encoding="utf-8"))
+    assert (record["status"], record["exit_code"], record["mail"]) == ("failed", 2, "send")
+    assert not (tmp_path / "out" / ".lock").exists()  # stopped before any work
