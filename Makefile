@@ -42,8 +42,11 @@ install: $(VENV)/.installed ## Create .venv and install the project into it
 run: $(VENV)/.installed ## Run the whole pipeline on data/sample into out/; email to out/outbox/, none sent
 	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
 
-nightly: $(VENV)/.installed ## The nightly run: the whole pipeline, then email over SMTP (SMTP_* settings)
-	$(PY) -m pipeline run $(RUN_ARGS)
+# The deployment's settings, which name its inbox, out folder and time zone; never the sample's.
+NIGHTLY_CONFIG ?= config/pipeline.yaml
+nightly: $(VENV)/.installed ## The nightly run: inbox, out and time zone from NIGHTLY_CONFIG (config/pipeline.yaml), as of today there; email over SMTP
+	@grep -Eq '^inbox:' $(NIGHTLY_CONFIG) || { echo "$(NIGHTLY_CONFIG) names no inbox: set inbox: (and out:) to the deployment's folders"; exit 2; }
+	$(PY) -m pipeline run --config $(NIGHTLY_CONFIG)
 
 deliver: $(VENV)/.installed ## Email the published reports of AS_OF that are not yet sent
 	$(PY) -m pipeline deliver $(RUN_ARGS)

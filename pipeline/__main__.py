@@ -24,6 +24,7 @@ from pipeline.control.run import (
     backfill,
     deliver,
     new_run_id,
+    refused,
     resend,
     run,
 )
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as error:
         log.error("%s (exit %d)", error, error.exit_code,
                   extra={"event": "run_failed", "exit_code": error.exit_code})
+        refused(error, args.command, mail, run_id)
         return error.exit_code
     return 0
 
