@@ -34,6 +34,9 @@ class Config:
     fiscal_year_start_month: int = 1
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
+    # files read with the inbox's own on every run, as if they were in it (an org chart kept
+    # beside the config rather than dropped in the inbox each night)
+    extra_inbox_files: tuple[Path, ...] = ()
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)
@@ -107,7 +110,7 @@ FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
              "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
              "tier_b_share", "churn_risk_tiers", "churn_risk_days", "satisfaction_scale",
-             "incentives_file", "channels_file", "loss_reasons_file"}
+             "incentives_file", "channels_file", "loss_reasons_file", "extra_inbox_files"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
@@ -132,8 +135,9 @@ def _read(path: Path) -> dict:
     if unknown:
         raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(FILE_KEYS)}")
     # paths in the file are relative to the file's own folder
-    if "sources_dirs" in data:
-        data["sources_dirs"] = tuple(path.parent / p for p in data["sources_dirs"] or ())
+    for key in ("sources_dirs", "extra_inbox_files"):
+        if key in data:
+            data[key] = tuple(path.parent / p for p in data[key] or ())
     for key in ("rules_file", "channels_file", "recipients_file", "incentives_file",
                 "loss_reasons_file"):
         if key in data:
