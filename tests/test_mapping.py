@@ -166,7 +166,7 @@ def test_a_header_no_mapping_matches_says_where_to_write_one(tmp_path):
     assert "the header matches no known export" in str(raised.value)
     assert str(raised.value).endswith(
         "to read it, write a mapping for it in a folder of your own named in the sources_dirs "
-        "setting of the config file (see Adding a CRM)")
+        "setting of the config file (see docs/adding-a-crm.md)")
     mine = tmp_path / "mine"
     copy_of("salesforce", mine, "sf", source="sf")
     with pytest.raises(InputRejected) as raised:

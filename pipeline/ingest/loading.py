@@ -95,10 +95,11 @@ def _unmatched(candidates: list[EntityMapping], present, reads) -> str:
                if closest.source.header_key(c) not in present(closest)]
     if closest.source.builtin:
         change = (f"to read it, write a mapping for it in {closest.source.own_folder} "
-                  "(see Adding a CRM)")
+                  "(see docs/adding-a-crm.md)")
     else:
         change = (f"if the file is that export, change its signature or columns in "
-                  f"{closest.source.shown_path}")
+                  f"{closest.source.shown_path}; if it is another, write a mapping for it in "
+                  f"{closest.source.own_folder}")
     return (f"the header matches no known export; closest is {closest.title} "
             f"({closest.source.shown_path}), which also needs {lacking}; {change}")
 

@@ -2,7 +2,7 @@
 
 A mapping names its files' header signature, which column feeds which canonical field, the
 formats of dates, numbers and booleans, how a deal's status (open, won, lost) is decided, and
-the stages of the sales pipeline in order. The README's "Adding a CRM" walks through one.
+the stages of the sales pipeline in order. docs/adding-a-crm.md walks through one.
 
 Built-in mappings live in pipeline/ingest/sources/; a user's own, in the folders of the
 `sources_dirs` setting. A user's mapping is chosen over a built-in one that matches the same
