@@ -42,6 +42,7 @@ class Config:
     fiscal_year_start_month: int = 1
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
+    extra_inbox_files: tuple[Path, ...] = ()
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)
