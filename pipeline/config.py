@@ -53,6 +53,7 @@ class Config:
     stale_action: str = "warn"
     mail_attempts: int = 4
     mail_backoff_seconds: float = 30.0
+    attach_spreadsheets: bool = False
     # the release a step writes (out/.releases/<name>/: see pipeline/control/publish.py), and where
     # a run's validation results go before it is published
     release_dir: Path | None = None
@@ -107,7 +108,7 @@ FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_
              "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
              "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
              "tier_b_share", "churn_risk_tiers", "churn_risk_days", "satisfaction_scale",
-             "incentives_file", "channels_file", "loss_reasons_file"}
+             "incentives_file", "channels_file", "loss_reasons_file", "attach_spreadsheets"}
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
