@@ -124,9 +124,10 @@ def publish_reports(config: Config, staging: Path) -> Path:
 
 
 def write_archive(config: Config, reports: Path) -> None:
-    """out/reports/index.html and archive/<scope>.html, from the dates `reports` holds."""
-    default = Locale(config.language, config.currency)
-    archive.write_archive(reports, REPORTS, default, environment(default))
+    """out/reports/index.html (the runs page) and archive/<scope>.html, from the dates
+    `reports` holds and the run manifests."""
+    archive.write_archive(reports, config.runs_dir, REPORTS,
+                          Locale(config.language, config.currency))
 
 
 def _checked_build(con: duckdb.DuckDBPyConnection, config: Config) -> str:
