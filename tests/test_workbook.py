@@ -93,23 +93,24 @@ def test_every_report_has_a_spreadsheet_linked_from_its_html_the_same_bytes_each
 def test_the_spreadsheet_is_attached_only_when_the_setting_says_so(hostile):
     crm, config = hostile
 
-    def attached(settings: Config) -> dict[str, str]:
+    def attached(settings: Config) -> tuple[dict[str, str], str]:
         folder = render_reports(crm.con, settings) / "company"
         message = report_message(folder, sender="reports@example.com",
                                  recipient="lead@example.com", name="Lead Li",
                                  as_of="2026-03-20", msgid="<1@example.com>",
                                  sent_at=datetime(2026, 3, 20, 7))
-        body = message.get_body(("plain",)).get_content()
-        return {p.get_filename(): p.get_content_type() for p in message.iter_attachments()
-                if p.get_filename().split(".")[0].split("-")[0] in body}
+        return ({p.get_filename(): p.get_content_type() for p in message.iter_attachments()},
+                message.get_body(("plain",)).get_content())
 
-    off = attached(config)
-    assert "performance-2026-03-20.pdf" in off
-    assert not any(name.endswith(".xlsx") for name in off)
-    on = attached(replace(config, attach_spreadsheets=True))
+    off, body = attached(config)
+    assert "performance-2026-03-20.pdf" in off and "performance.pdf" in body
+    assert not any(name.endswith(".xlsx") for name in off) and ".xlsx" not in body
+    on, body = attached(replace(config, attach_spreadsheets=True))
+    spreadsheets = ("performance", "funnel_loss", "discipline")
     assert {n: t for n, t in on.items() if n.endswith(".xlsx")} == {
-        f"{r}-2026-03-20.xlsx": XLSX for r in ("performance", "funnel_loss", "discipline")}
+        f"{r}-2026-03-20.xlsx": XLSX for r in spreadsheets}
     assert set(off) < set(on)
+    assert all(f"{r}.xlsx" in body for r in spreadsheets)  # the body names what it carries
 
 
 def test_the_sample_company_spreadsheets_against_the_marts(sample_run):
