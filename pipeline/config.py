@@ -43,6 +43,7 @@ class Config:
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
     extra_inbox_files: tuple[Path, ...] = ()
+    attach_spreadsheets: bool = False
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)

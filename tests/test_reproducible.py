@@ -16,12 +16,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from openpyxl import load_workbook
 
 import pipeline.ingest.inbox
 import pipeline.warehouse.build
 from pipeline.config import load_config
 from pipeline.control.run import run
 from pipeline.paths import SAMPLE_DIR
+from pipeline.report.archive import RUNS_PAGE
 from pipeline.report.spreadsheet import PLAIN_NUMBER
 from pipeline.tools.sample import AS_OF
 from pipeline.warehouse.build import MODEL_PREFIXES
@@ -149,10 +151,12 @@ def files(folder: Path) -> dict[str, bytes]:
 
 
 def test_two_fresh_runs_give_byte_identical_reports(two_runs):
-    first, second = (files(config.reports_dir) for config in two_runs)
+    # index.html is the runs page, the run log's view: its runs differ by id and duration
+    first, second = ({name: data for name, data in files(config.reports_dir).items()
+                      if name != RUNS_PAGE} for config in two_runs)
     assert len(first) > 100
     assert sorted(first) == sorted(second)
-    assert {".html", ".pdf", ".png", ".svg", ".csv", ".txt", ".json"} <= {
+    assert {".html", ".pdf", ".png", ".svg", ".csv", ".txt", ".json", ".xlsx"} <= {
         Path(name).suffix for name in first}
     differ = [name for name in first if first[name] != second[name]]
     assert differ == []
@@ -219,3 +223,19 @@ def test_the_reports_show_the_hostile_names_as_they_are(two_runs):
     text = unescape(html.read_text(encoding="utf-8"))
     assert '=HYPERLINK("http://x","y")' in text
     assert "'=HYPERLINK" not in text
+
+
+def test_hostile_names_reach_the_spreadsheets_as_text_and_no_cell_is_a_formula(two_runs):
+    folder = two_runs[0].reports_dir / AS_OF.isoformat()
+    hostile = [*HOSTILE_DEALS.values(), HOSTILE_ACCOUNT[1]]
+    found = set()
+    books = sorted(folder.rglob("*.xlsx"))
+    assert len(books) > 10
+    for path in books:
+        for sheet in load_workbook(path):
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (path, sheet.title, cell.coordinate)
+                    if cell.data_type == "s":
+                        found |= {name for name in hostile if name in cell.value}
+    assert found == set(hostile)

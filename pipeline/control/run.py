@@ -150,6 +150,7 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
         code = error.exit_code if isinstance(error, PipelineError) else 1
         manifest.record_outputs()
         manifest.finish(code, str(error) or type(error).__name__)
+        _refresh_runs_page(config)
         if notify and mail != OFF and isinstance(error, Exception) \
                 and not isinstance(error, PublishedWithProblems):
             from pipeline.delivery.deliver import notify_ops
@@ -158,7 +159,20 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
         raise
     manifest.record_outputs()
     manifest.finish(0)
+    _refresh_runs_page(config)
     log.info("run %s finished", run_id, extra={"event": "run_finished", "exit_code": 0})
+
+
+def _refresh_runs_page(config: Config) -> None:
+    """The runs page (out/reports/index.html) shows this run as it ended, whatever it
+    published; the page is a view of the run log, so a fault in it leaves the run's outcome."""
+    from pipeline.report.archive import refresh_runs_page
+    from pipeline.report.i18n import Locale
+
+    try:
+        refresh_runs_page(config.out, config.runs_dir, Locale(config.language, config.currency))
+    except Exception as error:
+        log.warning("the runs page was not rewritten: %s", error)
 
 
 def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:

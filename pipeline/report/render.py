@@ -21,6 +21,7 @@ import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from pipeline.delivery.recipients import (
 )
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.paths import TEMPLATES_DIR
-from pipeline.report import archive, fonts
+from pipeline.report import archive, fonts, workbook
 from pipeline.report.contexts import CONTEXTS, MARTS, REPORTS, Scope, ScopedMarts, email_context
 from pipeline.report.i18n import Locale
 from pipeline.report.pdf import epoch, png, write_pdf
@@ -83,6 +84,7 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
     _warn_unassigned(frame(con, "rpt_unassigned_owners"))
     editions = plan_editions(users, recipients, config)
     meta = {"as_of": config.as_of, "build_id": build_id,
+            "attach_spreadsheets": config.attach_spreadsheets,
             "newest_record": scalar(con, "select max(newest_record_at) from "
                                     "rpt_data_freshness where entity = 'deals'")}
 
@@ -122,9 +124,10 @@ def publish_reports(config: Config, staging: Path) -> Path:
 
 
 def write_archive(config: Config, reports: Path) -> None:
-    """out/reports/index.html and archive/<scope>.html, from the dates `reports` holds."""
-    default = Locale(config.language, config.currency)
-    archive.write_archive(reports, REPORTS, default, environment(default))
+    """out/reports/index.html (the runs page) and archive/<scope>.html, from the dates
+    `reports` holds and the run manifests."""
+    archive.write_archive(reports, config.runs_dir, REPORTS,
+                          Locale(config.language, config.currency))
 
 
 def _checked_build(con: duckdb.DuckDBPyConnection, config: Config) -> str:
@@ -269,10 +272,17 @@ def write_report(folder: Path, edition: Edition, report: str, env: Environment,
         # a long file comes as its text in pieces, written as they come
         with (folder / name).open("w", encoding="utf-8-sig") as out:
             out.writelines([text] if isinstance(text, str) else text)
-    html = env.get_template(f"{report}.html").render(
-        context, report=report, scope=edition.scope,
-        title=edition.locale.text(f"report_{report}"), **meta)
+    title = edition.locale.text(f"report_{report}")
+    with workbook.marking() as marks:
+        marked = env.get_template(f"{report}.html").render(
+            context, report=report, scope=edition.scope, title=title, **meta)
+    html = workbook.unmarked(marked, marks)
     (folder / f"{report}.html").write_text(html, encoding="utf-8")
+    (folder / f"{report}.xlsx").write_bytes(workbook.workbook(
+        workbook.sheets(marked, marks, title), edition.locale,
+        title=f"{title} · {edition.scope.name}",
+        created=datetime.combine(meta["as_of"], datetime.min.time()),
+        empty=edition.locale.text("no_data")))
     return context, html
 
 
@@ -284,6 +294,8 @@ def write_email(folder: Path, edition: Edition, env: Environment, context: dict,
     subject = locale.text("email_subject", scope=edition.scope.name,
                           date=locale.date(meta["as_of"]))
     attachments = [f"{report}.pdf" for report in REPORTS]
+    if meta["attach_spreadsheets"]:
+        attachments += [f"{report}.xlsx" for report in REPORTS]
     attachments += [name for c in contexts.values() for name in c.get("files", {})]
     values = {**context, **meta, "scope": edition.scope, "subject": subject,
               "attachments": attachments, "reports": REPORTS}
@@ -320,10 +332,7 @@ def environment(locale: Locale) -> Environment:
     env.globals |= {"t": locale.text, "language": locale.language,
                     "html_lang": HTML_LANG[locale.language],
                     "page_counter": Markup(_css_counter(locale.text("page_of")))}
-    env.filters |= {"money": locale.money, "cents": locale.cents, "percent": locale.percent,
-                    "points": locale.points, "number": locale.number, "nps": locale.nps,
-                    "days": lambda value: locale.number(value, 1), "date": locale.date,
-                    "month": locale.month}
+    env.filters |= workbook.typed_filters(locale)
     return env
 
 

@@ -19,7 +19,8 @@ from pipeline.paths import TEMPLATES_DIR
 
 PREAMBLE = TEMPLATES_DIR / "report.typ"
 VOID = {"meta", "img", "br", "link"}
-SKIPPED = {"head", "style", "script", "title"}
+# <nav>: links to the report's other files (its PDF, its spreadsheet), nothing to print
+SKIPPED = {"head", "style", "script", "title", "nav"}
 BLOCK_CLASSES = {"scope": "scope-line", "meta": "meta-line", "empty": "empty", "note": "note"}
 LANGUAGES = {"zh-CN": ("zh", "cn"), "en": ("en", None)}
 
