@@ -129,7 +129,7 @@ def test_an_unknown_setting_gets_a_did_you_mean(tmp_path):
 def test_an_unknown_setting_with_no_near_name_lists_the_settings(tmp_path):
     path = settings_file(tmp_path, "colour: blue\n")
     with pytest.raises(ConfigError, match="unknown setting 'colour'; the settings are "
-                                            "channels_file, churn_risk_days, "):
+                                            "attach_spreadsheets, channels_file, "):
         load_config(path)
 
 
