@@ -44,8 +44,11 @@ install: $(VENV)/.installed ## Create .venv and install the project into it
 run: $(VENV)/.installed ## Run the whole pipeline on data/sample into out/; email to out/outbox/, none sent
 	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
 
-nightly: $(VENV)/.installed ## The nightly run: the whole pipeline, then email over SMTP (SMTP_* settings)
-	$(PY) -m pipeline run $(RUN_ARGS)
+# The deployment's settings, which name its inbox, out folder and time zone; never the sample's.
+NIGHTLY_CONFIG ?= config/pipeline.yaml
+nightly: $(VENV)/.installed ## The nightly run: inbox, out and time zone from NIGHTLY_CONFIG (config/pipeline.yaml), as of today there; email over SMTP
+	@grep -Eq '^inbox:' $(NIGHTLY_CONFIG) || { echo "$(NIGHTLY_CONFIG) names no inbox: set inbox: (and out:) to the deployment's folders"; exit 2; }
+	$(PY) -m pipeline run --config $(NIGHTLY_CONFIG)
 
 deliver: $(VENV)/.installed ## Email the published reports of AS_OF that are not yet sent
 	$(PY) -m pipeline deliver $(MAIL_ARGS)
@@ -73,7 +76,7 @@ snapshot: $(VENV)/.installed ## Record the validated state of every deal in out/
 reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validated marts
 	$(PY) -m pipeline report $(RUN_ARGS)
 
-screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the README (docs/screenshots/)
+screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the docs (docs/screenshots/)
 	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
 	$(PY) -m pipeline.tools.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
 		--edition company --edition 5743045000010000003/en
@@ -85,6 +88,10 @@ bench: $(VENV)/.installed ## Benchmark every step against the bare read and pand
 BASE ?= 125000
 bench-curve: $(VENV)/.installed ## Bench at 1x, 2x, 4x BASE deals (no reports); chart docs/bench_linearity.png
 	$(PY) -m pipeline.tools.bench_curve --base $(BASE) --out $(OUT)/bench
+
+.PHONY: docs
+docs: $(VENV)/.installed ## Write the data dictionary of every table (grain, columns, checks, lineage, metrics) to out/docs/index.html
+	$(PY) -m pipeline.warehouse.dictionary --out $(OUT)/docs --warehouse $(OUT)/warehouse.duckdb
 
 test: $(VENV)/.installed-test ## Install the test extras and run the test suite
 	$(PY) -m pytest

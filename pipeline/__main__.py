@@ -25,6 +25,7 @@ from pipeline.control.run import (
     backfill,
     deliver,
     new_run_id,
+    refused,
     resend,
     run,
 )
@@ -190,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             run(config, (args.command,), run_id=run_id)
     except PipelineError as error:
-        log_failure(run_id, args.command, error, config)
+        refused(error, args.command, mail, run_id)
+        log_failure(run_id, args.command, error, config or getattr(error, "settings", None))
         log.error("%s (exit %d)", error, error.exit_code,
                   extra={"event": "run_failed", "exit_code": error.exit_code})
         return error.exit_code

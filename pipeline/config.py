@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
-from dataclasses import dataclass, field, replace
-from datetime import date
-from pathlib import Path
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path, PurePath
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
@@ -34,6 +42,7 @@ class Config:
     fiscal_year_start_month: int = 1
     reject_threshold: float = 0.01
     sources_dirs: tuple[Path, ...] = ()
+    extra_inbox_files: tuple[Path, ...] = ()
     timezone: str = "Asia/Shanghai"
     settle_seconds: float = 1.0
     stages: dict = field(default_factory=dict)
@@ -102,73 +111,222 @@ class Config:
         return [SOURCES_DIR, *self.sources_dirs]
 
 
-FILE_KEYS = {"language", "currency", "funnel_window_months", "fiscal_year_start_month",
-             "reject_threshold", "sources_dirs", "timezone", "settle_seconds", "stages",
-             "rules_file", "recipients_file", "threads", "memory_limit", "stale_after_days",
-             "stale_action", "mail_attempts", "mail_backoff_seconds", "tier_a_share",
-             "tier_b_share", "churn_risk_tiers", "churn_risk_days", "satisfaction_scale",
-             "incentives_file", "channels_file", "loss_reasons_file"}
+# Every field of Config is a setting of the config file and the command line, except these,
+# which a run sets for itself.
+INTERNAL = {"as_of", "release_dir", "validation_folder"}
+
+
+@dataclass(frozen=True)
+class Form:
+    """What a setting's value must be beyond its type, said the way its message says it;
+    choices, when given, are what a wrong value is compared with for a "did you mean"."""
+
+    test: Callable[[Any], bool]
+    text: str
+    choices: Callable[[], Iterable[str]] | None = None
+
+
+def one_of(*choices: str) -> Form:
+    return Form(lambda v: v in choices, " or ".join(choices), lambda: choices)
+
+
+def at_least(low: float, text: str) -> Form:
+    return Form(lambda v: v >= low, text)
+
+
+def _memory(value: str) -> bool:
+    return re.fullmatch(r"\d+(\.\d+)?\s*([kmgt]i?b?|%)", value.strip(), re.IGNORECASE) is not None
+
+
+def _zone(value: str) -> bool:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _stages(value: dict) -> bool:
+    return all(isinstance(k, str) and isinstance(v, list) for k, v in value.items())
+
+
+# The type of each setting comes from its annotation in Config; its form, when it has one more
+# than its type, from here: one line per setting.
+FORMS: dict[str, Form] = {
+    "language": one_of(*LANGUAGES),
+    "currency": Form(lambda v: re.fullmatch(r"[A-Z]{3}", v) is not None,
+                     "a three-letter ISO 4217 code, such as CNY or USD"),
+    "funnel_window_months": at_least(1, "a whole number of months, at least 1"),
+    "fiscal_year_start_month": Form(lambda v: 1 <= v <= 12,
+                                    "the month the fiscal year starts, a whole number 1-12"),
+    "reject_threshold": Form(lambda v: 0 <= v <= 1,
+                             "a fraction between 0 and 1, such as 0.01 for 1%"),
+    "timezone": Form(_zone, "a time zone name, such as Asia/Shanghai or Europe/Amsterdam",
+                     available_timezones),
+    "settle_seconds": at_least(0, "a number of seconds, 0 or more"),
+    "stages": Form(_stages, "a mapping of each source name to its list of stages"),
+    "threads": at_least(1, "a whole number, at least 1"),
+    "memory_limit": Form(_memory, "an amount of memory, such as 3GB, 512MB or 2GiB"),
+    "tier_a_share": Form(lambda v: 0 < v < 1, "a fraction of the won amount, "
+                         "0 < tier_a_share < tier_b_share < 1, such as 0.80"),
+    "tier_b_share": Form(lambda v: 0 < v < 1, "a fraction of the won amount, "
+                         "0 < tier_a_share < tier_b_share < 1, such as 0.95"),
+    "churn_risk_tiers": Form(lambda v: bool(v) and set(v) <= {"A", "B", "C"},
+                             "a list of value tiers A, B or C, such as [A] or [A, B]"),
+    "churn_risk_days": at_least(1, "a whole number of days, at least 1"),
+    "satisfaction_scale": one_of(*SATISFACTION_SCALES),
+    "stale_after_days": at_least(1, "a whole number of days, at least 1"),
+    "stale_action": one_of("warn", "fail"),
+    "mail_attempts": at_least(1, "a whole number, at least 1"),
+    "mail_backoff_seconds": at_least(0, "a number of seconds, 0 or more"),
+}
+
+
+class SettingsError(ConfigError):
+    """Settings that do not hold, each named; `settings` are the ones that do (the others at
+    their defaults), so that a refused run can still say where its record and its summary
+    to ops go."""
+
+    def __init__(self, problems: list[str], settings: Config) -> None:
+        self.problems, self.settings = problems, settings
+        head = "" if len(problems) == 1 else f"{len(problems)} settings are wrong:\n  "
+        super().__init__(head + "\n  ".join(problems))
 
 
 def load_config(path: Path | None = None, **overrides) -> Config:
-    """Defaults, then the config file, then the non-None overrides (the command line)."""
+    """Defaults, then the config file, then the non-None overrides (the command line); each
+    value checked for its type and form. Without an as-of date, today in `timezone`."""
     path = path or Path(os.environ.get("PIPELINE_CONFIG", DEFAULT_CONFIG))
-    values = _read(path) if path.exists() else {}
-    if path != DEFAULT_CONFIG and not path.exists():
-        raise ConfigError(f"config file {path} does not exist")
-    values |= {k: v for k, v in overrides.items() if v is not None}
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    if path.is_file():
+        _read(path, values, problems)
+    elif path.exists():
+        problems.append(f"config file {path} is not a file")
+    elif path != DEFAULT_CONFIG:
+        problems.append(f"config file {path} does not exist")
+    for key, value in overrides.items():
+        if value is not None:
+            _take(key, value, "the command line", None, values, problems)
+    if "as_of" not in values:
+        values["as_of"] = datetime.now(ZoneInfo(values.get("timezone", Config.timezone))).date()
+    shares = [values.get(k, getattr(Config, k)) for k in ("tier_a_share", "tier_b_share")]
+    if not problems and not shares[0] < shares[1]:
+        problems.append("tier_a_share and tier_b_share are fractions of the won amount, "
+                        "0 < tier_a_share < tier_b_share < 1 (0.8 and 0.95: ABC); got "
+                        f"{shares[0]} and {shares[1]}")
     config = replace(Config(), **values)
-    return _checked(config)
-
-
-def _read(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings")
-    unknown = set(data) - FILE_KEYS
-    if unknown:
-        raise ConfigError(f"{path}: unknown settings {sorted(unknown)}; known: {sorted(FILE_KEYS)}")
-    # paths in the file are relative to the file's own folder
-    if "sources_dirs" in data:
-        data["sources_dirs"] = tuple(path.parent / p for p in data["sources_dirs"] or ())
-    for key in ("rules_file", "channels_file", "recipients_file", "incentives_file",
-                "loss_reasons_file"):
-        if key in data:
-            data[key] = path.parent / data[key]
-    if not isinstance(data.get("stages", {}), dict):
-        raise ConfigError(f"{path}: stages maps a source name to its list of stages")
-    return data
-
-
-def _checked(config: Config) -> Config:
-    if config.language not in LANGUAGES:
-        raise ConfigError(f"language must be one of {LANGUAGES}, got {config.language!r}")
-    if not (isinstance(config.funnel_window_months, int) and config.funnel_window_months >= 1):
-        raise ConfigError("funnel_window_months must be a whole number of months, at least 1")
-    if config.fiscal_year_start_month not in range(1, 13):
-        raise ConfigError("fiscal_year_start_month is the month the fiscal year starts, 1-12")
-    if not 0 <= float(config.reject_threshold) <= 1:
-        raise ConfigError("reject_threshold must be a fraction between 0 and 1")
-    if float(config.settle_seconds) < 0:
-        raise ConfigError("settle_seconds must not be negative")
-    if not set(config.churn_risk_tiers) <= {"A", "B", "C"}:
-        raise ConfigError("churn_risk_tiers lists value tiers: A, B or C")
-    for key in ("threads", "stale_after_days", "mail_attempts", "churn_risk_days"):
-        if not (isinstance(getattr(config, key), int) and getattr(config, key) >= 1):
-            raise ConfigError(f"{key} must be a positive whole number")
-    if not 0 < float(config.tier_a_share) < float(config.tier_b_share) < 1:
-        raise ConfigError("tier_a_share and tier_b_share are fractions of the won amount, "
-                          "0 < tier_a_share < tier_b_share < 1 (0.8 and 0.95: ABC)")
-    if config.satisfaction_scale not in SATISFACTION_SCALES:
-        raise ConfigError(f"satisfaction_scale is one of {', '.join(SATISFACTION_SCALES)}")
-    if config.stale_action not in ("warn", "fail"):
-        raise ConfigError("stale_action must be warn or fail")
-    if float(config.mail_backoff_seconds) < 0:
-        raise ConfigError("mail_backoff_seconds must not be negative")
+    if problems:
+        raise SettingsError(problems, config)
     return config
+
+
+def _read(path: Path, values: dict, problems: list[str]) -> None:
+    """The file's settings into values, each that does not hold into problems; paths in the
+    file are relative to the file's own folder."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text)
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(f"{path}: cannot be read: {error}")
+        return
+    except yaml.YAMLError as error:
+        problems.append(f"{path}: not valid YAML: {error}")
+        return
+    if not isinstance(data, dict):
+        problems.append(f"{path}: expected a mapping of settings (key: value lines), "
+                        f"got {data!r}")
+        return
+    lines = {node.value: node.start_mark.line + 1 for node, _ in root.value
+             if isinstance(node.value, str)} if isinstance(root, yaml.MappingNode) else {}
+    for key, value in data.items():
+        where = f"{path}, line {lines[key]}" if key in lines else str(path)
+        _take(key, value, where, path.parent, values, problems)
+
+
+def _take(key, raw, where: str, base: Path | None, values: dict, problems: list[str]) -> None:
+    kinds = _kinds()
+    if key not in kinds or (base is not None and key in INTERNAL):
+        known = sorted(kinds.keys() - (INTERNAL if base is not None else set()))
+        near = _near(str(key), known)
+        problems.append(f"{where}: unknown setting {key!r}; " + (
+            f"did you mean {near!r}?" if near else f"the settings are {', '.join(known)}"))
+        return
+    form = FORMS.get(key)
+    try:
+        value = _convert(kinds[key], raw, base)
+    except _Unlike as unlike:
+        problems.append(f"{where}: {key} is {raw!r}; it should be "
+                        f"{form.text if form else unlike.form}")
+        return
+    if form and not form.test(value):
+        near = _near(value, form.choices()) if form.choices and isinstance(value, str) else None
+        problems.append(f"{where}: {key} is {raw!r}; it should be {form.text}"
+                        + (f" (did you mean {near!r}?)" if near else ""))
+        return
+    values[key] = value
+
+
+def _near(value: str, choices: Iterable[str]) -> str | None:
+    lowered = {c.lower(): c for c in choices}
+    near = difflib.get_close_matches(value.lower(), lowered, n=1)
+    return lowered[near[0]] if near else None
+
+
+class _Unlike(Exception):
+    def __init__(self, form: str) -> None:
+        self.form = form
+
+
+@cache
+def _kinds() -> dict[str, Any]:
+    """Each setting's type, from Config's annotations."""
+    hints = get_type_hints(Config)
+    return {f.name: hints[f.name] for f in fields(Config)}
+
+
+def _convert(kind, raw, base: Path | None):
+    """raw as a value of kind (a Config annotation), or _Unlike saying what kind is."""
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise _Unlike("true or false")
+    if kind is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise _Unlike("a whole number")
+    if kind is float:
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and math.isfinite(raw):
+            return float(raw)
+        raise _Unlike("a number")
+    if kind is str:
+        if isinstance(raw, str) and raw.strip():
+            return raw
+        raise _Unlike("a word or name")
+    if kind is Path:
+        if isinstance(raw, str | PurePath) and str(raw).strip():
+            path = Path(raw).expanduser()
+            return base / path if base is not None else path
+        raise _Unlike("a path to a file or folder")
+    if kind is date:
+        if isinstance(raw, date):
+            return raw
+        raise _Unlike("a date, YYYY-MM-DD")
+    if kind is dict:
+        if isinstance(raw, dict):
+            return raw
+        raise _Unlike("a mapping of names to values")
+    if get_origin(kind) in (Union, UnionType) and type(None) in get_args(kind):
+        if raw is None:
+            return None
+        return _convert(next(a for a in get_args(kind) if a is not type(None)), raw, base)
+    if get_origin(kind) is tuple:
+        item = get_args(kind)[0]
+        if isinstance(raw, list | tuple):
+            return tuple(_convert(item, r, base) for r in raw)
+        raise _Unlike("a list, such as [A, B]" if item is str else "a list of paths")
+    return raw
 
 
 class Secret:

@@ -1,4 +1,4 @@
-"""Errors that end a run, each with the exit code the README documents."""
+"""Errors that end a run, each with the exit code docs/operations.md documents."""
 
 from __future__ import annotations
 

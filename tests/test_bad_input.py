@@ -211,7 +211,10 @@ def test_values_that_do_not_fit_the_declared_formats_are_quarantined(inbox, test
     con, result = ingest(inbox, sources_dirs=(test_crm,), reject_threshold=0.5)
     found = {(line, col): (value, reason) for line, col, value, reason in rejects(con)}
     assert found[(10, "Close")][1] == "ambiguous: reads differently as %m/%d/%Y and as %d/%m/%Y"
-    assert found[(11, "Value")] == ("1.2.3", "not a number")
+    assert found[(11, "Value")] == (
+        "1.2.3", "not a number with thousands '.' and decimal point ','; if the export writes "
+        "numbers another way, set its separators under formats: decimal: in "
+        f"{test_crm / 'test_crm.yaml'}")
     assert found[(12, "Deal ID")][0] == "1234567"
     assert found[(13, "Deal ID")][0] == "1.23457E+17"
     assert found[(13, "Deal ID")][1].startswith("not an id of this source")

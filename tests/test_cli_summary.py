@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.control.lock import run_lock
 from pipeline.control.summary import summary, text
 from pipeline.paths import ROOT, SAMPLE_DIR
 
@@ -143,14 +144,30 @@ def test_a_failed_run_says_what_failed_and_where_its_record_is(tmp_path):
     assert json.loads(record.read_text(encoding="utf-8"))["exit_code"] == 3
 
 
-def test_a_run_that_stops_before_it_starts_says_so(tmp_path):
+def test_a_run_whose_settings_are_refused_points_at_its_record(tmp_path):
     result = pipeline("ingest", "--config", str(tmp_path / "missing.yaml"),
                       "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     [event] = events(result.stderr, "run_summary")
+    [record] = (tmp_path / "out" / "runs").glob("*.json")
+    assert {k: event[k] for k in ("command", "status", "exit_code", "failed_step",
+                                  "run_record")} == {
+        "command": "ingest", "status": "failed", "exit_code": 2, "failed_step": None,
+        "run_record": str(record)}
+    assert "missing.yaml" in event["error"]
+
+
+def test_a_run_that_finds_the_folder_busy_has_no_record_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    with run_lock(out, "other-run"):
+        result = pipeline("ingest", "--inbox", str(SAMPLE_DIR), "--out", str(out))
+    assert result.returncode == 75
+    [event] = events(result.stderr, "run_summary")
     assert {k: event[k] for k in ("command", "status", "exit_code", "run_record")} == {
-        "command": "ingest", "status": "failed", "exit_code": 2, "run_record": None}
-    assert "missing.yaml does not exist" in event["error"]
+        "command": "ingest", "status": "failed", "exit_code": 75, "run_record": None}
+    assert "another run is using" in event["error"]
+    assert "no run record" in event["message"]
+    assert not (out / "runs").exists()
 
 
 def manifest(**changes) -> dict:

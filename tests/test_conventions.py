@@ -16,6 +16,10 @@ from pipeline.warehouse.schemas import SCHEMAS
 
 MODELS = discover_models()
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = ROOT / "docs"
+MARTS_DOC = (DOCS / "marts.md").read_text(encoding="utf-8")
+METRICS_DOC = (DOCS / "metrics.md").read_text(encoding="utf-8")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def test_every_table_has_a_contract_and_every_contract_a_table():
@@ -116,20 +120,39 @@ def test_every_make_target_has_help_and_help_lists_them():
         assert target in targets
 
 
-def test_the_readme_opens_with_the_two_commands_and_names_every_mart():
+def test_the_readme_opens_with_the_two_commands_and_the_marts_doc_names_every_mart():
     quickstart = README[:README.index("\n## ", README.index("## Quickstart") + 1)]
     assert "make run" in quickstart and "make test" in quickstart
     for name in MODELS:
         if name.startswith(("fct_", "dim_", "rpt_")):
-            assert f"`{name}`" in README, name
+            assert f"`{name}`" in MARTS_DOC, name
 
 
-def test_every_metric_macro_is_defined_in_the_readme():
+def test_every_metric_macro_is_defined_in_the_metrics_doc():
     macros = re.findall(r"create or replace macro (\w+)",
                         (SQL_DIR / "macros" / "metrics.sql").read_text(encoding="utf-8"))
-    metrics = README[README.index("## Metrics"):]
     for macro in macros:
-        assert f"`{macro}`" in metrics, macro
+        assert f"`{macro}`" in METRICS_DOC, macro
+
+
+def _anchors(page: str) -> set[str]:
+    """GitHub's anchors for a page's headings."""
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", page, re.M)}
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(f"docs/{p.name}"
+                                                       for p in DOCS.glob("*.md"))])
+def test_every_link_of_the_docs_leads_somewhere(page):
+    path = ROOT / page
+    for target in LINK.findall(path.read_text(encoding="utf-8")):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        assert linked.exists(), f"{page}: {target}"
+        if anchor and linked.suffix == ".md":
+            assert anchor in _anchors(linked.read_text(encoding="utf-8")), f"{page}: {target}"
 
 
 # --- the reports read only marts, and never compute over their rows ---------------------------

@@ -41,7 +41,7 @@ def test_an_unknown_setting_is_a_configuration_error(tmp_path):
     config.write_text("langauge: en\n", encoding="utf-8")
     result = pipeline("run", "--config", str(config), "--out", str(tmp_path / "out"))
     assert result.returncode == 2
-    assert "unknown settings ['langauge']" in result.stderr
+    assert "unknown setting 'langauge'; did you mean 'language'?" in result.stderr
 
 
 def test_a_refused_deals_export_stops_the_run_with_exit_3(small_inbox, tmp_path):

@@ -2,7 +2,9 @@
 
 The lock is the kernel's (flock), so it ends with the process that holds it, however that
 process ends. The file also names its holder (run id, PID, start time) for the message a
-second run gives; a name left behind without a lock is a run that died, and is taken over.
+second run gives. A run clears its name however it ends (an error, an exit code, Ctrl-C), so
+a name left behind without a lock is a process that died (SIGKILL, power loss), and is taken
+over with a warning.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ def run_lock(out: Path, run_id: str) -> Iterator[None]:
                         _describe(left))
         _write(fd, {"run_id": run_id, "pid": os.getpid(),
                     "started_at": datetime.now(UTC).isoformat(timespec="seconds")})
-        yield
-        _write(fd, None)
+        try:
+            yield
+        finally:
+            _write(fd, None)  # however the run ends; only a dead process leaves its name
     finally:
         os.close(fd)
 

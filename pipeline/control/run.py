@@ -21,13 +21,13 @@ import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from pipeline.config import Config, smtp_settings
+from pipeline.config import Config, SettingsError, smtp_settings
 from pipeline.control import publish
 from pipeline.control.lock import run_lock
 from pipeline.control.logs import progress
 from pipeline.control.manifest import Manifest
 from pipeline.control.summary import log_summary
-from pipeline.errors import PipelineError, PublishedWithProblems
+from pipeline.errors import ConfigError, PipelineError, PublishedWithProblems
 from pipeline.warehouse.db import connect
 
 log = logging.getLogger(__name__)
@@ -58,10 +58,9 @@ def run(config: Config, steps: tuple[str, ...] = PIPELINE, *, mail: str = OFF,
     """Runs the steps (the whole pipeline by default); returns the run id. Any failure
     stops the rest and is raised after the manifest records it."""
     run_id = run_id or new_run_id()
-    if mail == SEND:
-        smtp_settings()  # no mail settings: stop now, before any work
     whole = tuple(steps) == PIPELINE
     command = "run" if whole else " ".join(steps)
+    _can_send(config, run_id, command, mail)
     with run_lock(config.out, run_id):
         _guarded(config, run_id, command, mail,
                  lambda m: _whole(config, m, run_id, mail) if whole
@@ -75,8 +74,7 @@ def deliver(config: Config, *, mail: str = SEND, run_id: str | None = None) -> s
     from pipeline.delivery.deliver import deliver_reports
 
     run_id = run_id or new_run_id()
-    if mail == SEND:
-        smtp_settings()
+    _can_send(config, run_id, "deliver", mail)
     with run_lock(config.out, run_id):
         _guarded(config, run_id, "deliver", mail, lambda m: _timed(
             m, "deliver", lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN)))
@@ -105,6 +103,41 @@ def backfill(config: Config, first: date, last: date, *, mail: str = OFF) -> Non
         log.info("backfill: %s from %s", day.isoformat(), inbox)
         run(replace(config, as_of=day, inbox=inbox), mail=mail)
         day += timedelta(days=1)
+
+
+def refused(error: PipelineError, command: str, mail: str, run_id: str) -> None:
+    """A command whose settings were refused before it began (load_config's SettingsError):
+    its run record, and the summary to ops, as for any failed run. The settings that held
+    say where (the out folder, the ops addresses); any other error is on record already."""
+    if isinstance(error, SettingsError):
+        mail = OFF if command in STEPS else mail  # a single step sends nothing
+        _record_refusal(error.settings, run_id, command, mail, error,
+                        notify=command != "resend")
+
+
+def _can_send(config: Config, run_id: str, command: str, mail: str) -> None:
+    """A run that is to send email without the mail server's settings stops before any work,
+    on record as a failed run (ops cannot be told: there is no server to tell them by)."""
+    if mail != SEND:
+        return
+    try:
+        smtp_settings()
+    except ConfigError as error:
+        _record_refusal(config, run_id, command, mail, error, notify=False)
+        raise
+
+
+def _record_refusal(config: Config, run_id: str, command: str, mail: str,
+                    error: PipelineError, *, notify: bool) -> None:
+    """Never raises: the run has already failed, and its log says why."""
+    try:
+        Manifest(config, run_id, command, mail).finish(error.exit_code, str(error))
+    except OSError as problem:
+        log.error("could not write the run's record in %s: %s", config.runs_dir, problem)
+    if notify and mail != OFF:
+        from pipeline.delivery.deliver import notify_ops
+
+        notify_ops(config, run_id, error.exit_code, str(error), dry_run=mail == DRY_RUN)
 
 
 def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
@@ -197,6 +230,9 @@ def _step(step: str, con, config: Config, manifest: Manifest, bar=None):
         return step_function(step)(con, config, progress=bar.report)
     if step != "ingest":
         return step_function(step)(con, config)
+    if not config.inbox.is_dir():
+        raise ConfigError(f"the inbox {config.inbox} does not exist or is not a folder: set "
+                          "`inbox` in the config file, or pass --inbox")
     from pipeline.ingest.inbox import IngestResult, load_exports
 
     result = IngestResult()

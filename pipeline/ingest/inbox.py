@@ -23,13 +23,13 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import Config
-from pipeline.errors import InputRejected
+from pipeline.errors import ConfigError, InputRejected
 from pipeline.ingest.canonical import ENTITIES, LINEAGE_COLUMNS, TYPES
 from pipeline.ingest.channels import load_channels
 from pipeline.ingest.files import FileResult, sha256
 from pipeline.ingest.inbox_checks import check_inbox
 from pipeline.ingest.incentives import load_incentives
-from pipeline.ingest.loading import load_file
+from pipeline.ingest.loading import check_given_values, load_file
 from pipeline.ingest.loss_reasons import load_loss_reasons
 from pipeline.ingest.mapping import Source, load_sources
 from pipeline.ingest.readers import XLSX_SUFFIXES
@@ -66,6 +66,7 @@ def load_exports(con: duckdb.DuckDBPyConnection, config: Config,
     """Replace the raw_ tables with what the inbox holds now."""
     result = result if result is not None else IngestResult()
     sources = load_sources(config.mapping_dirs, config.stages)
+    check_given_values(con, sources, config.timezone)
     # a broken channels or loss-reason file stops the run before any export is read
     load_channels(con, config.channels_file)
     load_loss_reasons(con, config.loss_reasons_file)
@@ -119,13 +120,17 @@ def _load(con, file: FileResult, sources: dict[str, Source], config: Config, wor
 
 
 def _inbox_entries(config: Config, result: IngestResult) -> list[FileResult]:
-    """Every entry of the inbox into result.files; the ones to read are returned, the others
-    skipped with their reason."""
+    """Every entry of the inbox, then the extra_inbox_files, into result.files; the ones to
+    read are returned, the others skipped with their reason."""
     inbox = config.inbox
     if not inbox.is_dir():
         raise InputRejected(str(inbox), "the inbox folder does not exist")
+    missing = [str(path) for path in config.extra_inbox_files if not path.is_file()]
+    if missing:
+        raise ConfigError(f"extra_inbox_files: no such file {', '.join(missing)}")
     readable = []
-    for file_id, path in enumerate(sorted(inbox.iterdir()), start=1):
+    entries = [*sorted(inbox.iterdir()), *config.extra_inbox_files]
+    for file_id, path in enumerate(entries, start=1):
         file = FileResult(path, file_id, rows_read=None, rows_rejected=None)
         result.files.append(file)
         reason = _skip_reason(path)

@@ -1,6 +1,6 @@
 """Checks across the files of an inbox, once every file is in. Only a missing deals export or
 org file stops the run; every other fault costs the rows it is in, quarantined (raw_rejects)
-or loaded with a warning (raw_warnings), as README "What happens to bad input" lists:
+or loaded with a warning (raw_warnings), as docs/inputs.md "What happens to bad input" lists:
 
 - the required exports are there (else InputRejected: exit 3);
 - the org chart is a tree (pipeline/ingest/org_checks.py);

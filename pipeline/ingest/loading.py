@@ -16,10 +16,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline.config import Config
-from pipeline.errors import InputRejected
+from pipeline.errors import ConfigError, InputRejected
 from pipeline.ingest.canonical import LINEAGE_COLUMNS, TYPES
 from pipeline.ingest.files import FileResult
-from pipeline.ingest.mapping import EntityMapping, Source
+from pipeline.ingest.mapping import Column, EntityMapping, Source
 from pipeline.ingest.parsing import Parser, ident
 from pipeline.ingest.readers import (
     EXCEL_ROW_LIMITS,
@@ -42,8 +42,11 @@ VALUE_CHARACTERS = 1000
 
 def match_mapping(path: Path, columns: tuple[str, ...], sources: dict[str, Source],
                   line: int = 1) -> EntityMapping:
-    """The mapping whose signature the header (on `line`) carries; when several do, the one
-    that reads most of the header's columns wins, then the one with the longer signature."""
+    """The mapping whose signature the header (on `line`) carries. The user's own mappings
+    (sources_dirs) come first: when one of them matches, no built-in one is considered, and
+    two of their files that both match are an error naming both. Among the exports of one
+    file, or the built-in ones, the one that reads most of the header's columns wins, then
+    the one with the longer signature; a tie is an error."""
     candidates = [m for s in sources.values() for m in s.entities.values()]
 
     def present(mapping: EntityMapping) -> set[str]:
@@ -56,21 +59,74 @@ def match_mapping(path: Path, columns: tuple[str, ...], sources: dict[str, Sourc
     matching = [m for m in candidates
                 if {m.source.header_key(c) for c in m.signature} <= present(m)]
     if not matching:
-        closest = max(candidates, key=reads)
-        lacking = [c for c in closest.signature
-                   if closest.source.header_key(c) not in present(closest)]
+        raise InputRejected(path.name, _unmatched(candidates, present, reads), line=line)
+    own = [m for m in matching if not m.source.builtin]
+    matching = own or matching
+    files = list(dict.fromkeys(m.source.path for m in own))
+    if len(files) > 1:
+        first, second = (next(m for m in own if m.source.path == f) for f in files[:2])
         raise InputRejected(
-            path.name, f"the header matches no known export; closest is {closest.title} "
-            f"({closest.source.path.name}), which also needs {lacking}", line=line)
+            path.name, f"the header matches two of your own mappings, {first.title} "
+            f"({first.source.shown_path}) and {second.title} ({second.source.shown_path}); "
+            "remove the one you do not mean, or give one a signature column the other "
+            "export lacks", line=line)
 
     def fit(m: EntityMapping) -> tuple[int, int]:
         return reads(m), len(m.signature)
 
     matching.sort(key=fit, reverse=True)
     if len(matching) > 1 and fit(matching[0]) == fit(matching[1]):
-        raise InputRejected(path.name, "the header matches more than one export: "
-                            f"{matching[0].title} and {matching[1].title}", line=line)
+        first, second = matching[:2]
+        files = " and ".join(dict.fromkeys(m.source.shown_path for m in (first, second)))
+        change = (f"give one a signature column the other export lacks, in {files}"
+                  if not first.source.builtin else
+                  f"copy the mapping of the export you mean into {first.source.own_folder}; "
+                  "your own is read instead of the built-in ones")
+        raise InputRejected(path.name, "the header matches more than one export, "
+                            f"{first.title} and {second.title}, equally well; {change}",
+                            line=line)
     return matching[0]
+
+
+def _unmatched(candidates: list[EntityMapping], present, reads) -> str:
+    """Why a header matches no mapping: the closest, what it lacks, and what to change."""
+    closest = max(candidates, key=lambda m: (reads(m), not m.source.builtin))
+    lacking = [c for c in closest.signature
+               if closest.source.header_key(c) not in present(closest)]
+    if closest.source.builtin:
+        change = (f"to read it, write a mapping for it in {closest.source.own_folder} "
+                  "(see docs/adding-a-crm.md)")
+    else:
+        change = (f"if the file is that export, change its signature or columns in "
+                  f"{closest.source.shown_path}; if it is another, write a mapping for it in "
+                  f"{closest.source.own_folder}")
+    return (f"the header matches no known export; closest is {closest.title} "
+            f"({closest.source.shown_path}), which also needs {lacking}; {change}")
+
+
+def check_given_values(con, sources: dict[str, Source], timezone: str) -> None:
+    """Each value a mapping gives a field (`value:`, `default:`) is read as an exported value
+    of that field would be; one that would be quarantined is an error of the mapping, before
+    any file is read, rather than a reason on every row."""
+    faults = []
+    for mapping in (m for s in sources.values() for m in s.entities.values()):
+        for f in mapping.entity.fields:
+            column = mapping.columns.get(f.name)
+            if column is None or column.given is None:
+                continue
+            parser = Parser(mapping, timezone, from_xlsx=False)
+            parsed = parser.field(f, Column(value=column.given), {})
+            if not parsed.rules:
+                continue
+            checks = ", ".join(f"case when {condition} then {parser.bind(reason)} end"
+                               for condition, reason in parsed.rules)
+            reasons = [r for r in con.execute(f"select {checks}", parser.params).fetchone() if r]
+            if reasons:
+                key = "value" if column.value is not None else "default"
+                faults.append(f"{mapping.source.shown_path}: {mapping.key}: {f.name}: the "
+                              f"{key} {column.given!r} cannot be read: {reasons[0]}")
+    if faults:
+        raise ConfigError("; ".join(faults))
 
 
 def signatures_of(sources: dict[str, Source]) -> dict[tuple[str, ...], tuple[str, ...]]:
@@ -412,12 +468,13 @@ def _build_parsed(con, loaded: LoadedFile, config: Config) -> list[tuple[str, st
         if f.name == "status" and mapping.status:
             parsed = parser.status(mapping.status, columns)
             source_column = mapping.status.column or mapping.status.won
-        elif column is None or not all(c in columns for c in column.sources):
+        elif column is None or (column.given is None
+                                and not all(c in columns for c in column.sources)):
             exprs.append(f"null::{TYPES[f.type]} as {f.name}")
             continue
         else:
             parsed = parser.field(f, column, columns)
-            source_column = column.sources[0]
+            source_column = column.label
         exprs.append(f"{parsed.value} as {f.name}")
         values[f.name] = parsed.value
         if parsed.rules:
@@ -433,12 +490,12 @@ def _build_parsed(con, loaded: LoadedFile, config: Config) -> list[tuple[str, st
             count = " + ".join(f"(({values[f]}) is not null)::integer" for f in present)
             many = f" when {count} > 1 then {parser.bind(entity.only_one_reason)}"
         named = present or [f for f in entity.one_of if f in mapping.columns]
-        checked.append(("one_of", mapping.columns[named[0]].sources[0]))
+        checked.append(("one_of", mapping.columns[named[0]].label))
         errors.append(f"case when {condition} then {parser.bind(entity.one_of_reason)}{many} "
                       "end as _error_one_of")
     for number, (name, condition, reason) in enumerate(entity.checks):
         typed = {f: f"({value})" for f, value in values.items()}
-        checked.append((f"check_{number}", mapping.columns[name].sources[0]))
+        checked.append((f"check_{number}", mapping.columns[name].label))
         errors.append(f"case when {condition.format(**typed)} then {parser.bind(reason)} end "
                       f"as _error_check_{number}")
     for number, (name, others) in enumerate(loaded.twins.items()):
@@ -461,7 +518,7 @@ def _build_parsed(con, loaded: LoadedFile, config: Config) -> list[tuple[str, st
         f"{', '.join(exprs + errors)} from _load", parser.params)
     if entity.name == "deals":
         _reject_closed_without_date(con, loaded)
-        checked.append(("closed_without_date", mapping.columns["close_date"].sources[0]))
+        checked.append(("closed_without_date", mapping.columns["close_date"].label))
     key = entity.fields[0]
     if mapping.columns[key.name].derive:
         parts = mapping.columns[key.name].derive

@@ -3,10 +3,10 @@
 CRMs hold one reason for losing a deal under several labels ("Lost to Competition",
 "选择了竞争对手"): the file names each reason once, with its names in both languages and the
 labels that mean it, matched case and surrounding spaces aside. The file is optional: without
-it every label is its own reason. A label the file does not know stays its own reason, with a
-warning naming it (README "Loss reasons"). The file is checked here, so that a label given to
-two reasons or a reason without a name stops the run with a message (exit 2) naming the
-file, the line and the value.
+it every label is its own reason. A label the file does not know stays its own reason, with
+a warning naming it (docs/metrics.md "Loss reasons"). The file is checked here, so that a
+label given to two reasons or a reason without a name stops the run with a message (exit 2)
+naming the file, the line and the value.
 """
 
 from __future__ import annotations

@@ -2,7 +2,12 @@
 
 A mapping names its files' header signature, which column feeds which canonical field, the
 formats of dates, numbers and booleans, how a deal's status (open, won, lost) is decided, and
-the stages of the sales pipeline in order. The README's "Adding a CRM" walks through one.
+the stages of the sales pipeline in order. docs/adding-a-crm.md walks through one.
+
+Built-in mappings live in pipeline/ingest/sources/; a user's own, in the folders of the
+`sources_dirs` setting. A user's mapping is chosen over a built-in one that matches the same
+header (pipeline/ingest/loading.py), and every message about a mapping names the file the user
+should change: their own, or how to make one from the built-in file, never the built-in file.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.ingest.canonical import ENTITIES, FORECAST_CATEGORIES, STATUSES, Entity
+from pipeline.paths import ROOT, SOURCES_DIR
 
 PROBABILITY_UNITS = ("percent", "fraction")
 DEFAULT_TRUE = ("1", "true", "yes", "y")
 DEFAULT_FALSE = ("0", "false", "no", "n")
 TIME_TYPES = ("date", "timestamp", "month")
+STAGES = "the stages"  # the part of a mapping that the config file's `stages:` may replace
 
 
 @dataclass(frozen=True)
@@ -33,16 +40,30 @@ class Stage:
 
 @dataclass(frozen=True)
 class Column:
-    """Where a canonical field's value comes from: one column, or a digest of several."""
+    """Where a canonical field's value comes from: one column, a digest of several, or a
+    value the mapping gives (`value`, for every row; `default`, where the column is empty or,
+    when optional, missing)."""
 
     name: str | None = None
     occurrence: int | None = None  # which of several same-named columns; None: there is one
     optional: bool = False
     derive: tuple[str, ...] = ()
+    value: str | None = None
+    default: str | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
-        return self.derive or (self.name,)
+        return self.derive or ((self.name,) if self.name else ())
+
+    @property
+    def label(self) -> str | None:
+        """The export column that messages about this field name; None for a value."""
+        return self.sources[0] if self.sources else None
+
+    @property
+    def given(self) -> str | None:
+        """The value the mapping itself gives, for every row or as the default."""
+        return self.value if self.value is not None else self.default
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,9 @@ class Source:
     formats: Formats
     stages: tuple[Stage, ...]
     entities: dict[str, EntityMapping]
+    builtin: bool = False  # shipped in pipeline/ingest/sources/, not the user's own
+    own_dirs: tuple[Path, ...] = ()  # the user's mapping folders (sources_dirs), for messages
+    stages_set: bool = False  # the stages come from the config file's `stages:` setting
 
     def stage_labels(self) -> dict[str, Stage]:
         return {label: s for s in self.stages for label in (s.stage, *s.labels)}
@@ -106,16 +130,44 @@ class Source:
     def header_key(self, name: str) -> str:
         return name.casefold() if self.header_case == "insensitive" else name
 
+    @property
+    def shown_path(self) -> str:
+        """The file as a user finds it: a built-in one relative to the project."""
+        return str(self.path.relative_to(ROOT)) if self.path.is_relative_to(ROOT) \
+            else str(self.path)
+
+    def advice(self, change: str, part: str) -> str:
+        """Where the user makes `change` to `part` of this mapping ("add it to", "the
+        stages"): their own mapping file; for a built-in mapping, a copy of it in a folder of
+        their own, which is then read instead (the built-in file is never to be edited)."""
+        stages = part == STAGES
+        if stages and self.stages_set:
+            return f"{change} stages: {{{self.name}: [...]}} in the config file"
+        if not self.builtin:
+            return f"{change} {part} in {self.shown_path}"
+        also = (f" (or list your stages under stages: {{{self.name}: [...]}} in the config "
+                "file)") if stages else ""
+        return (f"copy {self.shown_path} into {self.own_folder} and {change} {part} in the "
+                f"copy, which is then read instead of the built-in mapping{also}")
+
+    @property
+    def own_folder(self) -> str:
+        """Where the user's own mappings go, for messages."""
+        return (f"your mapping folder {self.own_dirs[0]}" if self.own_dirs else
+                "a folder of your own named in the sources_dirs setting of the config file")
+
 
 def load_sources(dirs: list[Path], stages: dict[str, list] | None = None) -> dict[str, Source]:
     """Every mapping file in the given folders; a later folder overrides a source by name.
-    `stages` replaces a source's stage list (the `stages:` setting of the config file)."""
+    `stages` replaces a source's stage list (the `stages:` setting of the config file). The
+    folders other than pipeline/ingest/sources/ are the user's own."""
     sources: dict[str, Source] = {}
+    own = tuple(folder for folder in dirs if not _is_builtin(folder))
     for folder in dirs:
         if not folder.is_dir():
             raise ConfigError(f"source mapping folder {folder} does not exist")
         for path in sorted(folder.glob("*.yaml")):
-            source = load_source(path, stages or {})
+            source = load_source(path, stages or {}, own)
             sources[source.name] = source
     unknown = set(stages or {}) - set(sources)
     if unknown:
@@ -124,7 +176,12 @@ def load_sources(dirs: list[Path], stages: dict[str, list] | None = None) -> dic
     return sources
 
 
-def load_source(path: Path, stage_overrides: dict[str, list] | None = None) -> Source:
+def _is_builtin(folder: Path) -> bool:
+    return folder.resolve() == SOURCES_DIR
+
+
+def load_source(path: Path, stage_overrides: dict[str, list] | None = None,
+                own_dirs: tuple[Path, ...] = ()) -> Source:
     def fail(reason: str) -> ConfigError:
         return ConfigError(f"{path}: {reason}")
 
@@ -138,6 +195,7 @@ def load_source(path: Path, stage_overrides: dict[str, list] | None = None) -> S
                            "encodings", "footer", "formats", "entities", "stages"}
     if unknown:
         raise fail(f"unknown keys {sorted(unknown)}")
+    stages_set = str(spec["source"]) in (stage_overrides or {})
     stage_list = (stage_overrides or {}).get(str(spec["source"]), spec.get("stages"))
     stages = tuple(_stage(item, fail) for item in stage_list or [])
     _check_stages(stages, fail)
@@ -151,6 +209,7 @@ def load_source(path: Path, stage_overrides: dict[str, list] | None = None) -> S
         encodings=tuple(str(e).lower() for e in spec.get("encodings") or ()),
         footer=tuple(str(p) for p in spec.get("footer") or ()),
         formats=_formats(spec.get("formats") or {}, fail), stages=stages, entities={},
+        builtin=_is_builtin(path.parent), own_dirs=own_dirs, stages_set=stages_set,
     )
     for key, entity_spec in (spec["entities"] or {}).items():
         source.entities[key] = _entity(source, str(key), entity_spec or {}, fail)
@@ -181,23 +240,46 @@ def _formats(spec: dict, fail) -> Formats:
     return formats
 
 
+COLUMN_KEYS = {"column": {"column", "occurrence", "optional", "default"},
+               "derive": {"derive", "optional"}, "value": {"value"}}
+
+
 def _column(spec, field_name: str, fail) -> Column:
     if isinstance(spec, str):
         return Column(name=spec)
     if not isinstance(spec, dict):
         raise fail(f"field {field_name}: a column name or a mapping, got {spec!r}")
-    if "derive" in spec:
+    form = next((key for key in COLUMN_KEYS if key in spec), None)
+    if form is None:
+        raise fail(f"field {field_name}: needs 'column', 'derive' or 'value'")
+    unknown = set(spec) - COLUMN_KEYS[form]
+    if unknown:
+        raise fail(f"field {field_name}: with {form!r}, unknown keys {sorted(unknown)}; "
+                   f"known: {sorted(COLUMN_KEYS[form])}")
+    if form == "value":
+        return Column(value=_given(spec["value"], field_name, "value", fail))
+    if form == "derive":
         parts = tuple(str(c) for c in spec["derive"] or ())
         if not parts:
             raise fail(f"field {field_name}: derive lists the columns the id is made of")
         return Column(derive=parts, optional=bool(spec.get("optional", False)))
-    if "column" not in spec:
-        raise fail(f"field {field_name}: needs 'column' or 'derive'")
     occurrence = spec.get("occurrence")
     if occurrence is not None and (not isinstance(occurrence, int) or occurrence < 1):
         raise fail(f"field {field_name}: occurrence is a whole number from 1")
+    default = spec.get("default")
     return Column(name=str(spec["column"]), occurrence=occurrence,
-                  optional=bool(spec.get("optional", False)))
+                  optional=bool(spec.get("optional", False)),
+                  default=None if default is None else _given(default, field_name, "default",
+                                                              fail))
+
+
+def _given(value, field_name: str, key: str, fail) -> str:
+    """A value the mapping gives, in quotes as the export would write it, and read like one.
+    Unquoted, YAML would turn 00123 into the number 83 and yes into true."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"field {field_name}: {key} is written in quotes, as the export writes it "
+                   f"(\"005...\", \"2026-01-31\"), got {value!r}")
+    return value
 
 
 def _entity(source: Source, key: str, spec: dict, fail) -> EntityMapping:
@@ -209,6 +291,9 @@ def _entity(source: Source, key: str, spec: dict, fail) -> EntityMapping:
     unknown = set(columns) - {f.name for f in entity.fields}
     if unknown:
         raise fail(f"{key}: unknown fields {sorted(unknown)}")
+    if "status" in columns and entity.field("status").type == "status":
+        raise fail(f"{key}: status is decided by the stage, or by status: {{closed:, won:}} "
+                   "or {column:, values:}; it is not a column")
     status = _status_rule(spec.get("status"), fail, key)
     mapped = set(columns) | ({"status"} if status else set())
     unmapped = [f.name for f in entity.fields if f.required and f.name not in mapped]

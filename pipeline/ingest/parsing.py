@@ -2,7 +2,8 @@
 
 Each field gives a value expression and rules: (condition, reason) pairs under which the row
 is quarantined. Formats, patterns, value maps and reasons are bound as parameters; the SQL
-text holds only identifiers and placeholders.
+text holds only identifiers and placeholders. A reason that a change to the mapping would
+answer (an unknown stage, a date in another format) says where to make it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from pipeline.ingest.canonical import Field
-from pipeline.ingest.mapping import Column, EntityMapping, StatusRule
+from pipeline.ingest.mapping import STAGES, Column, EntityMapping, StatusRule
 from pipeline.ingest.readers import ISO_FORMATS
 
 # Currency signs and ISO codes an amount may carry: "$1,234.50", "¥1,234", "USD 1,234".
@@ -48,16 +49,26 @@ class Parser:
     def raw(self, column: str) -> str:
         return f"nullif(trim({ident(column)}), '')"
 
+    def given(self, value: str) -> str:
+        """A value the mapping gives, read like an exported one."""
+        return f"nullif(trim({self.bind(value)}::varchar), '')"
+
     def field(self, f: Field, column: Column, columns: dict[str, str]) -> Parsed:
+        """`columns` holds the export columns the file has; a column the mapping reads with
+        a default may be missing (when optional), and then the default is every row's."""
         if column.derive:
             parts = ", ".join(f"coalesce({self.raw(columns[c])}, '')" for c in column.derive)
             return Parsed(f"'h' || left(md5(concat_ws(chr(31), {parts})), 15)")
-        raw = self.raw(columns[column.name])
+        found = column.name in columns
+        raw = self.raw(columns[column.name]) if found else None
+        if column.given is not None:
+            raw = self.given(column.given) if raw is None \
+                else f"coalesce({raw}, {self.given(column.given)})"
         parsed = getattr(self, f"_{f.type}")(f, raw)
         if f.not_null:
             parsed.rules.insert(0, (f"{raw} is null", "a value is required"))
         # a NUL byte is no character of any text: a damaged file, or a binary one
-        if columns[column.name] in self.nul_columns:
+        if found and columns[column.name] in self.nul_columns:
             parsed.rules.insert(0, (f"contains({ident(columns[column.name])}, chr(0))",
                                     "a NUL byte (\\x00) in the value: the file may be "
                                     "damaged"))
@@ -89,8 +100,8 @@ class Parser:
         where it sits in the pipeline."""
         known = list(self.source.stage_labels())
         unknown = f"{raw} is not null and not list_contains({self.bind(known)}, {raw})"
-        return Parsed(raw, [(unknown, f"unknown stage; add it to the stages of "
-                                      f"{self.source.path.name}. Known: {', '.join(known)}")])
+        return Parsed(raw, [(unknown, f"unknown stage; {self.source.advice('add it to', STAGES)}"
+                                      f". Known: {', '.join(known)}")])
 
     def _category(self, f: Field, raw: str) -> Parsed:
         """A value mapped onto a fixed list (activity types); an unknown value is
@@ -106,8 +117,9 @@ class Parser:
         known = self.bind(list(f.allowed))
         return Parsed(value, [(f"{raw} is not null and not coalesce(list_contains({known}, "
                                f"{value}), false)",
-                               f"unknown {f.name}; map it under values: in "
-                               f"{self.source.path.name}. Known: {', '.join(f.allowed)}")])
+                               f"unknown {f.name}; " + self.source.advice(
+                                   "map it under", f"entities: {self.mapping.key}: values: "
+                                   f"{f.name}:") + f". Known: {', '.join(f.allowed)}")])
 
     def _decimal(self, f: Field, raw: str) -> Parsed:
         formats = self.source.formats
@@ -125,7 +137,12 @@ class Parser:
             plain = f"replace({plain}, {self.bind(formats.point)}, '.')"
         value = (f"case when regexp_full_match({bare}, {self.bind(shape)}) "
                  f"then try_cast({plain} as decimal(18, 2)) end")
-        return Parsed(value, [(f"{raw} is not null and {value} is null", "not a number")])
+        written = (f"thousands {formats.thousands!r} and " if formats.thousands else "") \
+            + f"decimal point {formats.point!r}"
+        return Parsed(value, [(f"{raw} is not null and {value} is null",
+                               f"not a number with {written}; if the export writes numbers "
+                               "another way, " + self.source.advice(
+                                   "set its separators under", "formats: decimal:"))])
 
     def _rate(self, f: Field, raw: str) -> Parsed:
         value = f"try_cast({raw} as decimal(18, 8))"
@@ -136,7 +153,7 @@ class Parser:
                  f"then try_cast({raw} as bigint) end")
         return Parsed(value, [(f"{raw} is not null and {value} is null", "not a whole number")])
 
-    def _times(self, f: Field, raw: str) -> Parsed:
+    def _times(self, f: Field, raw: str, also: str = "") -> Parsed:
         formats = self.source.formats.of(f.type)
         if self.from_xlsx:
             formats = ISO_FORMATS[f.type] + formats
@@ -149,7 +166,9 @@ class Parser:
             parsed.append(f"({value}){cast}")
         value = f"coalesce({', '.join(parsed)})" if len(parsed) > 1 else parsed[0]
         rules = [(f"{raw} is not null and {value} is null",
-                  f"not a {f.type} in the format {' or '.join(formats)}")]
+                  f"not a {f.type} in the format {' or '.join(formats)}{also}; if the export "
+                  f"writes them another way, " + self.source.advice(
+                      "add its format to", f"formats: {f.type}:"))]
         if len(parsed) > 1:
             # list_distinct drops nulls: more than one left means the formats disagree
             rules.append((f"len(list_distinct([{', '.join(parsed)}])) > 1",
@@ -163,13 +182,12 @@ class Parser:
 
     def _period(self, f: Field, raw: str) -> Parsed:
         """A month, as '2026-03', or a fiscal quarter, as '2026-Q1'."""
-        month = self._times(replace(f, type="month"), raw)
+        month = self._times(replace(f, type="month"), raw, ", or a quarter as YYYY-Qn")
         is_quarter = f"regexp_full_match(upper({raw}), {self.bind(QUARTER)})"
         value = (f"case when {is_quarter} then upper({raw}) "
                  f"else strftime({month.value}, '%Y-%m') end")
-        rules = [(f"not {is_quarter} and ({condition})",
-                  f"{reason}, or a quarter as YYYY-Qn" if index == 0 else reason)
-                 for index, (condition, reason) in enumerate(month.rules)]
+        rules = [(f"not {is_quarter} and ({condition})", reason)
+                 for condition, reason in month.rules]
         return Parsed(value, rules)
 
     def _probability(self, f: Field, raw: str) -> Parsed:
@@ -185,7 +203,9 @@ class Parser:
         value = (f"case when list_contains({truthy}, lower({raw})) then true "
                  f"when list_contains({falsy}, lower({raw})) then false end")
         return Parsed(value, [(f"{raw} is not null and {value} is null",
-                               "not a yes/no value")])
+                               f"not a yes/no value ({', '.join(formats.true)} or "
+                               f"{', '.join(formats.false)}); " + self.source.advice(
+                                   "list the export's words under", "formats: boolean:"))])
 
     def _boolean(self, f: Field, raw: str) -> Parsed:
         return self.boolean(raw)
@@ -198,8 +218,9 @@ class Parser:
             keys, values = self.bind(list(rule.values)), self.bind(list(rule.values.values()))
             value = f"{values}[list_position({keys}, {raw})]"
             return Parsed(value, [(f"{raw} is not null and {value} is null",
-                                   "unknown status value; map it under status: values: in "
-                                   f"{self.source.path.name}")])
+                                   "unknown status value; " + self.source.advice(
+                                       "map it under", f"entities: {self.mapping.key}: "
+                                       "status: values:") + f". Known: {', '.join(rule.values)}")])
         closed = self.boolean(self.raw(columns[rule.closed]))
         won = self.boolean(self.raw(columns[rule.won]))
         value = (f"case when coalesce({won.value}, false) then 'won' "

@@ -36,7 +36,7 @@ class LoadedRows:
     def column(file: FileResult, field: str) -> str | None:
         """The export column that feeds a canonical field in this file's mapping."""
         column = file.mapping.columns.get(field)
-        return column.sources[0] if column else None
+        return column.label if column else None
 
     def lines(self, places: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, int]]:
         """(file_id, record_number) -> (file name, line), one pass per file."""

@@ -1,4 +1,4 @@
-"""PNG pictures of a run's reports for the README: the first page of each PDF and the email
+"""PNG pictures of a run's reports for the docs: the first page of each PDF and the email
 as a mail client shows it. `make screenshots` runs it on the sample's run.
 
     python -m pipeline.tools.screenshots --run out/reports/2026-11-20 --to docs/screenshots

@@ -6,7 +6,8 @@ DuckDB (pipeline/warehouse/sql_checks.py: the same contract, one pass, no copy i
 sql_checks.MAX_CASES cases listed per failing check); a smaller one is copied into pandas
 and validated by pandera there. Any failure stops the run with ValidationFailed (exit 4) before
 a report is written. Then the exports' freshness is checked against stale_after_days. A
-passing build is recorded, and the report step renders only that.
+passing build's tables get their contracts' descriptions as comments (comments.py), and the
+build is recorded: the report step renders only that.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError, InputRejected, ValidationFailed
 from pipeline.report.spreadsheet import csv_text
 from pipeline.warehouse.build import discover_models
+from pipeline.warehouse.comments import describe_tables
 from pipeline.warehouse.db import frame, read_state, scalar
 from pipeline.warehouse.schemas import SCHEMAS
 from pipeline.warehouse.sql_checks import check_table
@@ -64,6 +66,7 @@ def validate_marts(con: duckdb.DuckDBPyConnection, config: Config, *,
         raise ValidationFailed(f"{len(cases)} failure cases in {cases['table'].nunique()} "
                                f"tables ({summary}); see {config.validation_dir}/failures.csv")
     check_freshness(con, config)
+    describe_tables(con, SCHEMAS)
     con.execute("insert or replace into pipeline_state values ('validated_build_id', ?)",
                 [build_id])
     log.info("validated %d tables, %d rows", len(checked), sum(checked.values()))
