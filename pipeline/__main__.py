@@ -80,12 +80,15 @@ def _date(value: str) -> date:
 def _add_options(parser: argparse.ArgumentParser, groups: tuple[str, ...]) -> None:
     if "inbox" in groups:
         parser.add_argument("--inbox", type=Path, metavar="DIR",
-                            help="folder of CRM exports (default: data/sample)")
+                            help="folder of CRM exports (default: the settings' inbox, "
+                                 "else data/sample)")
     if "as_of" in groups:
         parser.add_argument("--as-of", type=_date, dest="as_of", metavar="YYYY-MM-DD",
-                            help="the date the run reports as of (default: today)"
+                            help="the date the run reports as of (default: today in the "
+                            "settings' timezone)"
                             if "inbox" in groups else
-                            "the date of the published reports (default: today)")
+                            "the date of the published reports (default: today in the "
+                            "settings' timezone)")
     if "dates" in groups:
         parser.add_argument("--from", type=_date, dest="first", metavar="YYYY-MM-DD",
                             required=True, help="the first date")
@@ -107,7 +110,8 @@ def _add_options(parser: argparse.ArgumentParser, groups: tuple[str, ...]) -> No
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (default: config/pipeline.yaml, or "
                              "$PIPELINE_CONFIG)")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: out)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="output folder (default: the settings' out, else out)")
     parser.add_argument("--log-json", action="store_true",
                         help="log JSON lines even on a terminal")
     parser.add_argument("--verbose", action="store_true", help="log every model built")
