@@ -17,6 +17,8 @@ else
 CONFIG ?= config/pipeline.yaml
 endif
 RUN_ARGS = --inbox $(INBOX) --out $(OUT) --as-of $(AS_OF) --config $(CONFIG)
+# deliver and resend read the published reports, not the inbox
+MAIL_ARGS = --out $(OUT) --as-of $(AS_OF) --config $(CONFIG)
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,11 +51,11 @@ nightly: $(VENV)/.installed ## The nightly run: inbox, out and time zone from NI
 	$(PY) -m pipeline run --config $(NIGHTLY_CONFIG)
 
 deliver: $(VENV)/.installed ## Email the published reports of AS_OF that are not yet sent
-	$(PY) -m pipeline deliver $(RUN_ARGS)
+	$(PY) -m pipeline deliver $(MAIL_ARGS)
 
 resend: $(VENV)/.installed ## Email AS_OF's reports to RECIPIENT again (new Message-ID)
 	@test -n "$(RECIPIENT)" || { echo "usage: make resend RECIPIENT=name@example.com AS_OF=YYYY-MM-DD"; exit 2; }
-	$(PY) -m pipeline resend $(RUN_ARGS) --recipient "$(RECIPIENT)"
+	$(PY) -m pipeline resend $(MAIL_ARGS) --recipient "$(RECIPIENT)"
 
 backfill: $(VENV)/.installed ## Run every date FROM..TO in order (no email): make backfill FROM=... TO=...
 	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make backfill FROM=YYYY-MM-DD TO=YYYY-MM-DD"; exit 2; }

@@ -180,6 +180,14 @@ def test_the_uninterrupted_run_mails_each_recipient_once_and_a_rerun_changes_not
     assert state(out) == uninterrupted["state"]
 
 
+def test_the_run_summary_counts_the_email_sent(uninterrupted):
+    [summary] = [line for line in map(json.loads, uninterrupted["stderr"].splitlines())
+                 if line.get("event") == "run_summary"]
+    # the team's manager and the company's recipient, each sent one message
+    assert (summary["status"], summary["emails"]) == ("succeeded", {"sent": 2})
+    assert summary["reports_index"] == str(uninterrupted["out"] / "reports" / "index.html")
+
+
 @pytest.fixture(scope="module")
 def night1(setup, tmp_path_factory):
     """The same date published from other exports (every amount 100 more), as a dry run whose

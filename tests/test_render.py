@@ -393,7 +393,12 @@ def hierarchy(crm, tmp_path):
 
 def test_scoping_at_every_level_of_a_three_level_org_chart(hierarchy):
     crm, config, reps = hierarchy
-    folder = render_reports(crm.con, config)
+    told = []
+    folder = render_reports(crm.con, config, progress=lambda *a: told.append(a))
+    # the progress display is told of each edition written, then of each PDF
+    pdfs = 7 * len(REPORTS)
+    assert told == [("editions", n, 7) for n in range(1, 8)] + [
+        ("PDFs", n, pdfs) for n in range(1, pdfs + 1)]
     owners = {rep: f"Rep{rep.title()}Marker" for rep in reps} | {"echo": "ECHO"}
     under = {"lead_a": {"alpha", "bravo"}, "lead_b": {"charlie"}, "lead_c": {"delta"},
              "north": {"alpha", "bravo", "charlie"}, "south": {"delta"},

@@ -1,7 +1,7 @@
 """Logging: readable lines and a progress bar on a terminal, JSON lines anywhere else.
 
 Every line carries the run id. JSON lines carry a line's extra fields too (step, event,
-seconds), so a scheduler or a test can follow a run step by step.
+seconds, and a summary's fields), so a scheduler or a test can follow a run step by step.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -18,7 +18,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 EXTRA_FIELDS = ("step", "event", "seconds", "exit_code")
-_progress: Progress | None = None
+_console: Console | None = None
 _settings: dict | None = None
 
 
@@ -39,6 +39,7 @@ class JsonLines(logging.Formatter):
                 "level": record.levelname.lower(), "logger": record.name,
                 "run_id": getattr(record, "run_id", None), "message": record.getMessage()}
         line |= {k: getattr(record, k) for k in EXTRA_FIELDS if hasattr(record, k)}
+        line |= getattr(record, "fields", {})
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
@@ -46,7 +47,7 @@ class JsonLines(logging.Formatter):
 
 def setup_logging(run_id: str, *, json_lines: bool = False, verbose: bool = False) -> None:
     """JSON lines when asked, or when stderr is not a terminal; rich output otherwise."""
-    global _progress, _settings
+    global _console, _settings
     _settings = {"run_id": run_id, "json_lines": json_lines, "verbose": verbose}
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -54,15 +55,12 @@ def setup_logging(run_id: str, *, json_lines: bool = False, verbose: bool = Fals
     if json_lines or not sys.stderr.isatty():
         handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonLines())
-        _progress = None
+        _console = None
     else:
-        console = Console(stderr=True)
-        handler = RichHandler(console=console, show_path=False, markup=False,
+        _console = Console(stderr=True)
+        handler = RichHandler(console=_console, show_path=False, markup=False,
                               log_time_format="%H:%M:%S")
         handler.setFormatter(logging.Formatter(f"[{run_id}] %(message)s"))
-        _progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                             TextColumn("{task.completed}/{task.total}"),
-                             TimeElapsedColumn(), console=console, transient=True)
     handler.addFilter(RunIdFilter(run_id))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -75,16 +73,45 @@ def settings() -> dict | None:
     return _settings
 
 
+class StepBar:
+    """The run's steps, one after another, as a bar that names the step the run is in;
+    inside the report step, how far it is (`report: editions 12/27`). Without a bar (off a
+    terminal, JSON lines) it only counts."""
+
+    def __init__(self, steps: Sequence[str], bar: Progress | None = None) -> None:
+        self.steps, self.bar, self.done_count = tuple(steps), bar, 0
+        self.task = bar.add_task(self.current, total=len(self.steps)) if bar else None
+
+    @property
+    def current(self) -> str:
+        """The step the run is in: the first not yet done."""
+        return self.steps[self.done_count] if self.done_count < len(self.steps) else ""
+
+    @property
+    def description(self) -> str | None:
+        return self.bar.tasks[0].description if self.bar else None
+
+    def done(self, step: str) -> None:
+        """`step` is over: the bar names the next."""
+        self.done_count = self.steps.index(step) + 1
+        if self.bar:
+            self.bar.update(self.task, completed=self.done_count, description=self.current)
+
+    def report(self, what: str, done: int, total: int) -> None:
+        """The report step has `done` of `total` editions (or PDFs) written."""
+        if self.bar:
+            self.bar.update(self.task, description=f"{self.current}: {what} {done}/{total}")
+
+
 @contextmanager
-def progress(steps: tuple[str, ...]) -> Iterator:
-    """A bar over the run's steps on a terminal; yields advance(next_step)."""
-    if _progress is None:
-        yield lambda step: None
+def progress(steps: Sequence[str]) -> Iterator[StepBar]:
+    """A bar over the run's steps on a terminal, gone when they are; a StepBar that shows
+    nothing when logging goes to JSON lines (not a terminal, or --log-json)."""
+    if _console is None:
+        yield StepBar(steps)
         return
-    with _progress:
-        task = _progress.add_task(steps[0] if steps else "", total=len(steps))
-
-        def advance(step: str | None) -> None:
-            _progress.update(task, advance=1, description=step or "")
-
-        yield advance
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} steps"), TimeElapsedColumn(),
+                   console=_console, transient=True)
+    with bar:
+        yield StepBar(steps, bar)

@@ -26,6 +26,7 @@ from pipeline.control import publish
 from pipeline.control.lock import run_lock
 from pipeline.control.logs import progress
 from pipeline.control.manifest import Manifest
+from pipeline.control.summary import log_summary
 from pipeline.errors import ConfigError, PipelineError, PublishedWithProblems
 from pipeline.warehouse.db import connect
 
@@ -156,11 +157,14 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
             from pipeline.delivery.deliver import notify_ops
 
             notify_ops(config, run_id, code, str(error), dry_run=mail == DRY_RUN)
+        log_summary(manifest.data, manifest.path)
+        error.summarized = True
         raise
     manifest.record_outputs()
     manifest.finish(0)
     _refresh_runs_page(config)
     log.info("run %s finished", run_id, extra={"event": "run_finished", "exit_code": 0})
+    log_summary(manifest.data, manifest.path)
 
 
 def _refresh_runs_page(config: Config) -> None:
@@ -182,17 +186,18 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
     validation = config.runs_dir / f"{run_id}.validation"
     staged = replace(config, release_dir=release, validation_folder=validation)
     steps = (*PIPELINE, "publish", *(("deliver",) if mail != OFF else ()))
-    with progress(steps) as advance:
+    with progress(steps) as bar:
         try:
             with connect(staged) as con:
                 for step in PIPELINE[:-1]:
                     _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
-                    advance(step)
+                    bar.done(step)
                 con.execute("checkpoint")
             # read-only, so that the report's worker processes can open the warehouse too
             with connect(staged, read_only=True) as con:
-                reports = _timed(manifest, "report", lambda: render_staged(con, staged))
-                advance("report")
+                reports = _timed(manifest, "report",
+                                 lambda: render_staged(con, staged, progress=bar.report))
+                bar.done("report")
 
             def publish_release() -> None:
                 os.replace(validation, release / "validation")
@@ -200,7 +205,7 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
                                 lambda folder: write_archive(config, folder))
 
             _timed(manifest, "publish", publish_release)
-            advance("publish")
+            bar.done("publish")
         except BaseException:
             publish.remove_leftovers(config.out)
             raise
@@ -210,7 +215,7 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
 
             _timed(manifest, "deliver",
                    lambda: deliver_reports(config, run_id, dry_run=mail == DRY_RUN))
-            advance("deliver")
+            bar.done("deliver")
     if problems:
         if mail != OFF:
             from pipeline.delivery.deliver import notify_problems
@@ -223,18 +228,20 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
 def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:
     staged = replace(config, release_dir=publish.current_or_new(config.out,
                                                                 manifest.data["run_id"]))
-    with progress(steps) as advance:
+    with progress(steps) as bar:
         for step in steps:
             # the report step reads the warehouse read-only, as its worker processes do
             read_only = step == "report" and staged.warehouse.exists()
             with connect(staged, read_only=read_only) as con:
-                _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest))
-            advance(step)
+                _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest, bar))
+            bar.done(step)
 
 
-def _step(step: str, con, config: Config, manifest: Manifest):
+def _step(step: str, con, config: Config, manifest: Manifest, bar=None):
     """One step on the warehouse; what the ingest read and skipped goes into the manifest
     whether it ends well or not."""
+    if step == "report" and bar is not None:
+        return step_function(step)(con, config, progress=bar.report)
     if step != "ingest":
         return step_function(step)(con, config)
     if not config.inbox.is_dir():

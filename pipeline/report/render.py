@@ -18,6 +18,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
@@ -52,6 +53,9 @@ from pipeline.warehouse.db import frame, read_state, scalar
 
 log = logging.getLogger(__name__)
 
+# told how far the report step is: ("editions" or "PDFs", done, of all)
+OnProgress = Callable[[str, int, int], None]
+
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 
@@ -64,18 +68,22 @@ class Edition:
     folder: str
 
 
-def render_reports(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
+def render_reports(con: duckdb.DuckDBPyConnection, config: Config,
+                   progress: OnProgress | None = None) -> Path:
     """The report step on its own: writes every edition of the date and puts them in the
     release being written (config.release_dir, else the published one); returns
     out/reports/<as-of>/."""
     if config.release_dir is None:
         config = replace(config, release_dir=publish.current_or_new(config.out, "reports"))
-    return publish_reports(config, render_staged(con, config))
+    return publish_reports(config, render_staged(con, config, progress))
 
 
-def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
+def render_staged(con: duckdb.DuckDBPyConnection, config: Config,
+                  progress: OnProgress | None = None) -> Path:
     """Writes every edition of the run into a new folder of out/.store/ that no link points
-    at yet; returns it. Nothing a reader sees changes until it is published."""
+    at yet; returns it. Nothing a reader sees changes until it is published. `progress` is
+    told each time an edition's pages, then each time a PDF, is written."""
+    progress = progress or (lambda what, done, total: None)
     build_id = _checked_build(con, config)
     fonts.font_path()
     users = frame(con, "dim_users")
@@ -92,10 +100,12 @@ def render_staged(con: duckdb.DuckDBPyConnection, config: Config) -> Path:
     try:
         with workers(config.threads, con) as (pool, shared):
             jobs = [job for found in _map(pool if shared else None, write_edition_job, [
-                (staging / edition.folder, edition, meta) for edition in editions])
+                (staging / edition.folder, edition, meta) for edition in editions],
+                lambda done: progress("editions", done, len(editions)))
                 for job in found]
             failpoint("report.halfway")
-            _map(pool, write_pdf, [(html, target, epoch(config.as_of)) for html, target in jobs])
+            _map(pool, write_pdf, [(html, target, epoch(config.as_of)) for html, target in jobs],
+                 lambda done: progress("PDFs", done, len(jobs)))
         default = Locale(config.language, config.currency)
         (staging / "index.html").write_text(environment(default).get_template(
             "index.html").render(editions=editions, reports=REPORTS, as_of=config.as_of,
@@ -233,10 +243,18 @@ def workers(count: int, con: duckdb.DuckDBPyConnection):
         _WAREHOUSE.pop().close()
 
 
-def _map(pool: Executor | None, function, tasks: list[tuple]) -> list:
+def _map(pool: Executor | None, function, tasks: list[tuple],
+         done: Callable[[int], None] = lambda count: None) -> list:
+    """function(*task) for each task, in order; done(count) after each result."""
     if pool is None or len(tasks) <= 1:
-        return [function(*task) for task in tasks]
-    return list(pool.map(function, *zip(*tasks, strict=True)))
+        results = (function(*task) for task in tasks)
+    else:
+        results = pool.map(function, *zip(*tasks, strict=True))
+    found = []
+    for result in results:
+        found.append(result)
+        done(len(found))
+    return found
 
 
 def write_edition_job(folder: Path, edition: Edition, meta: dict) -> list[tuple[str, Path]]:
