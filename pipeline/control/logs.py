@@ -103,6 +103,26 @@ class StepBar:
             self.bar.update(self.task, description=f"{self.current}: {what} {done}/{total}")
 
 
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def collect_warnings() -> Iterator[list[str]]:
+    """Every warning (and error) the pipeline logs in this process meanwhile, in order."""
+    collector, logger = _Collector(), logging.getLogger("pipeline")
+    logger.addHandler(collector)
+    try:
+        yield collector.messages
+    finally:
+        logger.removeHandler(collector)
+
+
 @contextmanager
 def progress(steps: Sequence[str]) -> Iterator[StepBar]:
     """A bar over the run's steps on a terminal, gone when they are; a StepBar that shows

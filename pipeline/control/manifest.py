@@ -111,6 +111,12 @@ class Manifest:
                      "last_error": d.last_error}
                     for d in book.all(config.as_of.isoformat())]
 
+    def record_warnings(self, logged: list[str]) -> None:
+        """The warnings the run logged beyond the ingest's (owners not in the org chart,
+        recipients skipped, retries...), so that the record counts every one."""
+        self.data["warnings"] += [m for m in dict.fromkeys(logged)
+                                  if m not in self.data["warnings"]]
+
     def finish(self, exit_code: int, error: str | None = None) -> None:
         self.data |= {"finished_at": _now(), "exit_code": exit_code, "error": error,
                       "status": STATUS.get(exit_code, "failed")}

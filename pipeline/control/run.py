@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from pipeline.config import Config, SettingsError, smtp_settings
 from pipeline.control import publish
 from pipeline.control.lock import run_lock
-from pipeline.control.logs import progress
+from pipeline.control.logs import collect_warnings, progress
 from pipeline.control.manifest import Manifest
 from pipeline.control.summary import log_summary
 from pipeline.errors import ConfigError, PipelineError, PublishedWithProblems
@@ -145,26 +145,35 @@ def _guarded(config: Config, run_id: str, command: str, mail: str, body, *,
     manifest = Manifest(config, run_id, command, mail)
     log.info("run %s: %s as of %s", run_id, command, config.as_of.isoformat(),
              extra={"event": "run_started"})
-    try:
-        body(manifest)
-    except BaseException as error:
-        code = error.exit_code if isinstance(error, PipelineError) else 1
-        manifest.record_outputs()
-        manifest.finish(code, str(error) or type(error).__name__)
-        _refresh_runs_page(config)
-        if notify and mail != OFF and isinstance(error, Exception) \
-                and not isinstance(error, PublishedWithProblems):
-            from pipeline.delivery.deliver import notify_ops
-
-            notify_ops(config, run_id, code, str(error), dry_run=mail == DRY_RUN)
-        log_summary(manifest.data, manifest.path)
-        error.summarized = True
-        raise
+    with collect_warnings() as warnings:
+        try:
+            body(manifest)
+        except BaseException as error:
+            _failed(config, manifest, error, warnings, mail, notify)
+            raise
     manifest.record_outputs()
+    manifest.record_warnings(warnings)
     manifest.finish(0)
     _refresh_runs_page(config)
     log.info("run %s finished", run_id, extra={"event": "run_finished", "exit_code": 0})
     log_summary(manifest.data, manifest.path)
+
+
+def _failed(config: Config, manifest: Manifest, error: BaseException, warnings: list[str],
+            mail: str, notify: bool) -> None:
+    """A run that ends in an error: on record, on the runs page, told to ops, summarised."""
+    code = error.exit_code if isinstance(error, PipelineError) else 1
+    manifest.record_outputs()
+    manifest.record_warnings(warnings)
+    manifest.finish(code, str(error) or type(error).__name__)
+    _refresh_runs_page(config)
+    if notify and mail != OFF and isinstance(error, Exception) \
+            and not isinstance(error, PublishedWithProblems):
+        from pipeline.delivery.deliver import notify_ops
+
+        notify_ops(config, manifest.data["run_id"], code, str(error), dry_run=mail == DRY_RUN)
+    log_summary(manifest.data, manifest.path)
+    error.summarized = True
 
 
 def _refresh_runs_page(config: Config) -> None:
