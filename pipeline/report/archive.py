@@ -141,14 +141,21 @@ def _scopes(published: list[tuple[str, list[dict]]]) -> dict[str, dict]:
     return scopes
 
 
-@cache
-def environment(locale: Locale) -> Environment:
-    """The archive's templates in `locale`: labels and durations, no report filters."""
+def template_environment(locale: Locale) -> Environment:
+    """The project's templates, autoescaped, with the labels of `locale`: what the reports'
+    and the archive's environments share."""
     env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals |= {"t": locale.text, "language": locale.language,
                     "html_lang": HTML_LANG[locale.language]}
+    return env
+
+
+@cache
+def environment(locale: Locale) -> Environment:
+    """The archive's templates in `locale`: labels and durations, no report filters."""
+    env = template_environment(locale)
     env.filters |= {"number": locale.number, "duration": lambda s: duration(s, locale)}
     return env
 

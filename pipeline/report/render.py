@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from pipeline.config import Config
@@ -44,7 +44,6 @@ from pipeline.delivery.recipients import (
     resolve_recipients,
 )
 from pipeline.errors import ConfigError, ValidationFailed
-from pipeline.paths import TEMPLATES_DIR
 from pipeline.report import archive, fonts, workbook
 from pipeline.report.contexts import CONTEXTS, MARTS, REPORTS, Scope, ScopedMarts, email_context
 from pipeline.report.i18n import Locale
@@ -56,7 +55,6 @@ log = logging.getLogger(__name__)
 # told how far the report step is: ("editions" or "PDFs", done, of all)
 OnProgress = Callable[[str, int, int], None]
 
-HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 
 @dataclass(frozen=True)
@@ -344,12 +342,8 @@ def _write_recipients(folder: Path, recipients: list[Recipient], refused: list[R
 @cache
 def environment(locale: Locale) -> Environment:
     """The templates in `locale`, compiled once per process and language."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR),
-                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals |= {"t": locale.text, "language": locale.language,
-                    "html_lang": HTML_LANG[locale.language],
-                    "page_counter": Markup(_css_counter(locale.text("page_of")))}
+    env = archive.template_environment(locale)
+    env.globals["page_counter"] = Markup(_css_counter(locale.text("page_of")))
     env.filters |= workbook.typed_filters(locale)
     return env
 
