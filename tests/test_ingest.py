@@ -40,15 +40,20 @@ def write_export(path: Path, header: list[str], rows: list[list[str]], *, bom: b
     return path
 
 
+def write_sample_inbox(folder: Path, deals: int = 40, extra: tuple[str, ...] = ()) -> Path:
+    """org.csv (and the `extra` sales-ops files) and the first `deals` deals of the sample."""
+    folder.mkdir(parents=True)
+    for name in ("org.csv", *extra):
+        shutil.copy(SAMPLE_DIR / name, folder / name)
+    header, rows = sample_rows(limit=deals)
+    write_export(folder / "Deals.csv", header, rows)
+    return folder
+
+
 @pytest.fixture
 def small_inbox(tmp_path) -> Path:
     """org.csv and 40 deals of the sample: the smallest inbox a run accepts."""
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    shutil.copy(SAMPLE_DIR / "org.csv", folder / "org.csv")
-    header, rows = sample_rows()
-    write_export(folder / "Deals.csv", header, rows)
-    return folder
+    return write_sample_inbox(tmp_path / "inbox")
 
 
 def ingest(inbox: Path, **settings):

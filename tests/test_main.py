@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from tests.test_ingest import SAMPLE_DIR, sample_rows, write_export
+from tests.test_ingest import sample_rows, write_export, write_sample_inbox
 
 
 def pipeline(*args: str) -> subprocess.CompletedProcess:
@@ -21,13 +20,7 @@ def pipeline(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def small_inbox(tmp_path):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    for name in ("org.csv", "targets.csv"):
-        shutil.copy(SAMPLE_DIR / name, folder / name)
-    header, rows = sample_rows(limit=200)
-    write_export(folder / "Deals.csv", header, rows)
-    return folder
+    return write_sample_inbox(tmp_path / "inbox", deals=200, extra=("targets.csv",))
 
 
 def test_a_bad_date_is_a_usage_error():

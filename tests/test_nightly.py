@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.paths import ROOT
-from tests.test_ingest import SAMPLE_DIR, sample_rows, write_export
+from tests.test_ingest import write_sample_inbox
 
 DEPLOY = ROOT / "deploy"
 
@@ -25,12 +24,7 @@ DEPLOY = ROOT / "deploy"
 def deployment(tmp_path_factory):
     """A deployment's folder: its settings, and an inbox beside them."""
     folder = tmp_path_factory.mktemp("deployment")
-    inbox = folder / "exports"
-    inbox.mkdir()
-    for name in ("org.csv", "targets.csv"):
-        shutil.copy(SAMPLE_DIR / name, inbox / name)
-    header, rows = sample_rows(limit=50)
-    write_export(inbox / "Deals.csv", header, rows)
+    write_sample_inbox(folder / "exports", deals=50, extra=("targets.csv",))
     return folder
 
 
