@@ -310,8 +310,12 @@ def _pandas_marts(inbox: Path, as_of: pd.Timestamp) -> dict[str, pd.DataFrame]:
     performance = pd.concat(facts).groupby(["owner_id", "month"]).agg(
         won_count=("won_count", "sum"), won_amount=("won_amount", "sum"),
         lost_count=("lost_count", "sum"), lost_amount=("lost_amount", "sum"),
-        target_won_amount=("target_won_amount", lambda s: s.sum(min_count=1)),
+        target_won_amount=("target_won_amount", "sum"),
+        targets=("target_won_amount", "count"),
         activities_count=("activities_count", "sum")).reset_index()
+    # a month without a target has none, not a target of 0
+    performance["target_won_amount"] = performance["target_won_amount"].where(
+        performance.pop("targets") > 0)
     performance["owner_name"] = performance["owner_id"].map(org["name"])
     performance["team"] = performance["owner_id"].map(org["team"])
     performance["win_rate"] = _ratio(performance["won_count"],
