@@ -175,3 +175,29 @@ def test_make_marts_passes_select():
                            capture_output=True, text=True, check=True).stdout
     assert "--select" not in plain
 
+
+
+def test_the_sample_warehouse_shows_the_marts_in_main_and_each_layer_in_its_schema(
+        sample_run):
+    with duckdb.connect(str(sample_run.published_warehouse), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        assert con.execute("select count(*) from rpt_forecast").fetchone()[0] > 0
+    marts = {name for name, model in MODELS.items() if model.layer == "marts"}
+    assert {t for s, t in tables if s == "main"} == marts
+    by_schema = {"raw": "raw_", "staging": "stg_", "intermediate": "int_"}
+    for schema, prefix in by_schema.items():
+        names = {t for s, t in tables if s == schema}
+        assert names and all(t.startswith(prefix) for t in names), schema
+    assert {t for s, t in tables if s == "staging"} == {
+        name for name, model in MODELS.items() if model.layer == "staging"}
+    assert ("pipeline", "pipeline_state") in tables
+
+
+def test_a_build_drops_the_copy_a_warehouse_without_schemas_kept_in_main(built):
+    built.con.execute("create table main.stg_crm__deals as "
+                      "select * from staging.stg_crm__deals where false")
+    assert built.rows("select * from stg_crm__deals") == []  # main is searched first
+    build_models(built.con, config(), select=["+rpt_forecast"])
+    assert forecast_won(built) == 250
+    assert built.rows("select schema_name from duckdb_tables() "
+                      "where table_name = 'stg_crm__deals'") == [{"schema_name": "staging"}]

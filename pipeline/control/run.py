@@ -28,7 +28,7 @@ from pipeline.control.logs import collect_warnings, progress
 from pipeline.control.manifest import Manifest
 from pipeline.control.summary import log_summary
 from pipeline.errors import ConfigError, PipelineError, PublishedWithProblems
-from pipeline.warehouse.db import connect
+from pipeline.warehouse.db import connect, creating_in, drop_misplaced
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,10 @@ def _step(step: str, con, config: Config, manifest: Manifest, bar=None, select=N
 
     result = IngestResult()
     try:
-        return load_exports(con, config, result)
+        with creating_in(con, "raw"):
+            loaded = load_exports(con, config, result)
+        drop_misplaced(con)
+        return loaded
     finally:
         manifest.record_ingest(result, con)
 

@@ -22,7 +22,7 @@ from pipeline.config import Config
 from pipeline.control.failpoints import failpoint
 from pipeline.errors import ConfigError, InputRejected
 from pipeline.paths import SQL_DIR
-from pipeline.warehouse.db import read_state
+from pipeline.warehouse.db import drop_misplaced, read_state, schema_of, use_schemas
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         chosen = select_models({m.name: m for m in everything}, parse_selectors(select))
         _check_selection(con, config, [m for m in everything if m.name in chosen])
     models = [m for m in everything if chosen is None or m.name in chosen]
+    use_schemas(con)
+    drop_misplaced(con, {m.name for m in models})
     set_run_variables(con, config)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
@@ -159,7 +161,8 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         if number == len(models) // 2:
             failpoint("build.halfway")
         try:
-            con.execute(f"create or replace table {model.name} as (\n{model.sql}\n)")
+            con.execute(f"create or replace table {schema_of(model.name)}.{model.name} as (\n"
+                        f"{model.sql}\n)")
         except duckdb.Error as error:
             raise ConfigError(f"{model.path}: {error}") from error
         log.debug("built %s", model.name)
@@ -170,7 +173,7 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
     if chosen is not None:  # not the id of a full build: the tables not chosen are older
         build_id = hashlib.sha256(f"{build_id}|{sorted(chosen)}".encode()).hexdigest()[:16]
     # written anew, so the validated_build_id of the last validation goes with the old tables
-    con.execute("create or replace table pipeline_state (key varchar primary key, "
+    con.execute("create or replace table pipeline.pipeline_state (key varchar primary key, "
                 "value varchar)")
     con.executemany("insert into pipeline_state values (?, ?)",
                     [("build_id", build_id), ("as_of_date", config.as_of.isoformat()),
@@ -240,11 +243,12 @@ def _run_audits(con, config: Config, sql_dir: Path, chosen: set[str] | None = No
 
 def _drop_orphans(con, names: set[str]) -> None:
     """Tables left by a model that sql/ no longer has would mislead an analyst: drop them."""
-    tables = [row[0] for row in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'main'").fetchall()]
-    for table in tables:
+    tables = con.execute("select schema_name, table_name from duckdb_tables() "
+                         "where database_name = current_database() and not temporary"
+                         ).fetchall()
+    for schema, table in tables:
         if table.startswith(MODEL_PREFIXES) and table not in names:
-            con.execute(f'drop table "{table}"')
+            con.execute(f'drop table "{schema}"."{table}"')
             log.info("dropped %s: no file in sql/ builds it any more", table)
 
 
@@ -264,8 +268,9 @@ def _build_id(con, models: list[Model], config: Config) -> str:
         digest.update(sha256.encode())
     # the config files loaded as data: the rules, stages, channels and commission plans
     tables = [row[0] for row in con.execute(
-        "select table_name from duckdb_tables() where schema_name = 'main' "
-        "and starts_with(table_name, 'raw_config__') order by table_name").fetchall()]
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and not temporary and starts_with(table_name, 'raw_config__') order by table_name"
+    ).fetchall()]
     for table in tables:
         digest.update(table.encode())
         for values in con.execute(f'select * from "{table}" order by all').fetchall():
