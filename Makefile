@@ -64,8 +64,8 @@ backfill: $(VENV)/.installed ## Run every date FROM..TO in order (no email): mak
 ingest: $(VENV)/.installed ## Load the inbox's exports into the raw_ tables of out/warehouse.duckdb
 	$(PY) -m pipeline ingest $(RUN_ARGS)
 
-marts: $(VENV)/.installed ## Build staging, intermediate and mart tables from the raw_ tables
-	$(PY) -m pipeline build $(RUN_ARGS)
+marts: $(VENV)/.installed ## Build staging, intermediate and mart tables from the raw_ tables; SELECT="+rpt_forecast ..." rebuilds only those
+	$(PY) -m pipeline build $(RUN_ARGS)$(if $(SELECT), --select $(SELECT))
 
 validate: $(VENV)/.installed ## Check every table against its pandera contract; failures in out/validation/
 	$(PY) -m pipeline validate $(RUN_ARGS)

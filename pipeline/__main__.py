@@ -52,7 +52,8 @@ COMMANDS = {
     "ingest": ("only the ingest step: the inbox's exports into the raw_ tables of the "
                "published warehouse", ("inbox", "as_of"), (0, 2, 3, 75, 1)),
     "build": ("only the build step: staging, intermediate and mart tables from the raw_ "
-              "tables of the published warehouse", ("inbox", "as_of"), (0, 2, 3, 75, 1)),
+              "tables of the published warehouse", ("inbox", "as_of", "select"),
+              (0, 2, 3, 75, 1)),
     "validate": ("only the validate step: every table of the published warehouse against "
                  "its contract", ("inbox", "as_of"), (0, 2, 3, 4, 75, 1)),
     "snapshot": ("only the snapshot step: the validated state of every deal into "
@@ -102,6 +103,11 @@ def _add_options(parser: argparse.ArgumentParser, groups: tuple[str, ...]) -> No
             mail.add_argument("--no-mail", dest="mail", action="store_const", const=OFF,
                               help="neither send nor write any email"
                               + (" (the default)" if "dates" in groups else ""))
+    if "select" in groups:
+        parser.add_argument("--select", "-s", nargs="+", metavar="SELECTOR",
+                            help="rebuild only these models, in place: MODEL, +MODEL (and "
+                                 "everything upstream), MODEL+ (and everything downstream), "
+                                 "+MODEL+ (both); several, separated by spaces, are a union")
     if "recipient" in groups:
         parser.add_argument("--recipient", required=True, metavar="ADDRESS",
                             help="the address to send to again")
@@ -193,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "backfill":
             backfill(config, args.first, args.last, mail=mail)
         else:
-            run(config, (args.command,), run_id=run_id)
+            run(config, (args.command,), run_id=run_id, select=getattr(args, "select", None))
     except PipelineError as error:
         refused(error, args.command, mail, run_id)
         log_failure(run_id, args.command, error, config or getattr(error, "settings", None))

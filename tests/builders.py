@@ -22,6 +22,7 @@ from pipeline.ingest.mapping import load_sources
 from pipeline.ingest.rules import load_rules
 from pipeline.paths import DEFAULT_CHANNELS, DEFAULT_RULES, SOURCES_DIR
 from pipeline.warehouse.build import build_models
+from pipeline.warehouse.db import creating_in
 from pipeline.warehouse.history import load_history
 
 
@@ -38,12 +39,13 @@ def _day(value: str | None) -> date | None:
 class Crm:
     def __init__(self) -> None:
         self.con = duckdb.connect()
-        _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
-        load_history(self.con, Config(out=Path("/nonexistent-history")))
-        load_rules(self.con, DEFAULT_RULES)
-        load_channels(self.con, DEFAULT_CHANNELS)
-        load_incentives(self.con, None, set())
-        load_loss_reasons(self.con, None)
+        with creating_in(self.con, "raw"):  # as the ingest step does
+            _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
+            load_history(self.con, Config(out=Path("/nonexistent-history")))
+            load_rules(self.con, DEFAULT_RULES)
+            load_channels(self.con, DEFAULT_CHANNELS)
+            load_incentives(self.con, None, set())
+            load_loss_reasons(self.con, None)
         self._records = count(1)
         self._ids = count(1)
 
@@ -163,14 +165,16 @@ class Crm:
         """Replace the default discipline rules with these (YAML)."""
         path = folder / "rules.yaml"
         path.write_text(text, encoding="utf-8")
-        load_rules(self.con, path)
+        with creating_in(self.con, "raw"):
+            load_rules(self.con, path)
         return self
 
     def channels(self, text: str, folder: Path) -> Crm:
         """Replace the default channels file with this one (YAML)."""
         path = folder / "channels.yaml"
         path.write_text(text, encoding="utf-8")
-        load_channels(self.con, path)
+        with creating_in(self.con, "raw"):
+            load_channels(self.con, path)
         return self
 
     def incentives(self, text: str, folder: Path) -> Crm:
@@ -179,14 +183,16 @@ class Crm:
         path.write_text(text, encoding="utf-8")
         rule_ids = {r[0] for r in self.con.execute("select rule_id from raw_config__rules")
                     .fetchall()}
-        load_incentives(self.con, path, rule_ids)
+        with creating_in(self.con, "raw"):
+            load_incentives(self.con, path, rule_ids)
         return self
 
     def loss_reasons(self, text: str, folder: Path) -> Crm:
         """A loss-reason file (YAML)."""
         path = folder / "loss_reasons.yaml"
         path.write_text(text, encoding="utf-8")
-        load_loss_reasons(self.con, path)
+        with creating_in(self.con, "raw"):
+            load_loss_reasons(self.con, path)
         return self
 
     def target(self, user_id: str | None, period: str, amount: float, *,

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.tools import bench, bench_curve, bench_data
+from pipeline.warehouse.db import open_warehouse
 
 AS_OF = date.fromisoformat(bench_data.AS_OF)
 
@@ -36,7 +37,7 @@ def test_the_benchmark_writes_every_figure(run_2000):
                                       "pipeline_peak_rss_mib"}
     assert result["machine"]["cores"] >= 1 and "duckdb" in result["machine"]["versions"]
     # the generated exports load whole: nothing quarantined, every row in a raw table
-    with duckdb.connect(str(tmp_path / "run-2000" / "warehouse.duckdb"),
+    with open_warehouse(tmp_path / "run-2000" / "warehouse.duckdb",
                         read_only=True) as con:
         assert con.execute("select count(*) from raw_rejects").fetchone()[0] == 0
         loaded = dict(con.execute("select file_name, rows_loaded from raw_files").fetchall())

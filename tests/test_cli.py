@@ -20,8 +20,8 @@ from pipeline.paths import ROOT
 COMMON = {"--config", "--out", "--log-json", "--verbose", "--help"}
 OPTIONS = {
     "run": {"--inbox", "--as-of", "--dry-run", "--no-mail"},
-    **{step: {"--inbox", "--as-of"} for step in ("ingest", "build", "validate", "snapshot",
-                                                  "report")},
+    **{step: {"--inbox", "--as-of"} for step in ("ingest", "validate", "snapshot", "report")},
+    "build": {"--inbox", "--as-of", "--select"},
     "deliver": {"--as-of", "--dry-run"},
     "resend": {"--as-of", "--recipient", "--report"},
     "backfill": {"--inbox", "--from", "--to", "--dry-run", "--no-mail"},
@@ -72,6 +72,8 @@ def test_the_help_lists_every_command_with_what_it_does(capsys):
      "run, deliver, backfill"),
     (("deliver", "--inbox", "data/sample"), "--inbox",
      "run, ingest, build, validate, snapshot, report, backfill"),
+    (("validate", "--select", "rpt_forecast"), "--select", "build"),
+    (("run", "--select", "+rpt_forecast"), "--select", "build"),
 ])
 def test_an_option_of_another_command_is_refused(capsys, args, option, owners):
     with pytest.raises(SystemExit) as stop:

@@ -9,6 +9,7 @@ from pandera.typing import Series
 
 from pipeline.warehouse.build import discover_models
 from pipeline.warehouse.comments import describe_tables, missing_descriptions
+from pipeline.warehouse.db import open_warehouse
 from pipeline.warehouse.schemas import SCHEMAS
 
 MARTS = sorted(name for name in SCHEMAS if name.startswith(("rpt_", "fct_", "dim_")))
@@ -16,7 +17,7 @@ MARTS = sorted(name for name in SCHEMAS if name.startswith(("rpt_", "fct_", "dim
 
 @pytest.fixture(scope="module")
 def comments(sample_run):
-    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+    with open_warehouse(sample_run.warehouse, read_only=True) as con:
         tables = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
         columns = {(table, column): comment for table, column, comment in con.execute(
             "select table_name, column_name, comment from duckdb_columns()").fetchall()}

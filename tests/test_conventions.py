@@ -6,12 +6,12 @@ import ast
 import re
 import subprocess
 
-import duckdb
 import pytest
 import yaml
 
 from pipeline.paths import I18N_DIR, ROOT, SQL_DIR, TEMPLATES_DIR
 from pipeline.warehouse.build import LAYER_PREFIXES, discover_models
+from pipeline.warehouse.db import open_warehouse
 from pipeline.warehouse.schemas import SCHEMAS
 
 MODELS = discover_models()
@@ -61,7 +61,7 @@ def test_every_contract_describes_its_grain_and_columns():
 
 @pytest.fixture(scope="module")
 def mart_types(sample_run):
-    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+    with open_warehouse(sample_run.warehouse, read_only=True) as con:
         return con.execute("select table_name, column_name, data_type from "
                            "information_schema.columns where table_name in "
                            f"({', '.join('?' for _ in MODELS)})", list(MODELS)).fetchall()

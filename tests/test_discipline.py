@@ -8,7 +8,6 @@ import logging
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.config import load_config
@@ -16,6 +15,7 @@ from pipeline.control.run import run
 from pipeline.ingest.rules import read_rules
 from pipeline.paths import DEFAULT_RULES, SAMPLE_DIR
 from pipeline.tools.sample import AS_OF, generate_series
+from pipeline.warehouse.db import open_warehouse
 
 
 def run_once(inbox: Path, out: Path, as_of: date, steps=("ingest", "build"), **settings):
@@ -25,7 +25,7 @@ def run_once(inbox: Path, out: Path, as_of: date, steps=("ingest", "build"), **s
             steps)
     finally:
         logging.disable(logging.NOTSET)
-    return duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    return open_warehouse(out / "warehouse.duckdb", read_only=True)
 
 
 def counts(con) -> dict[str, int]:
@@ -50,7 +50,7 @@ def test_editing_the_rules_file_changes_the_next_run(tmp_path):
 
 @pytest.fixture(scope="module")
 def sample(sample_run):
-    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    con = open_warehouse(sample_run.warehouse, read_only=True)
     yield con
     con.close()
 

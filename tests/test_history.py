@@ -9,12 +9,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.config import load_config
 from pipeline.control.run import run
 from pipeline.tools.sample import generate_series
+from pipeline.warehouse.db import open_warehouse
 
 STEPS = ("ingest", "build", "validate", "snapshot")
 TABLES = ("fct_deal_history", "int_deal_versions", "rpt_pipeline_waterfall", "fct_deals",
@@ -36,7 +36,7 @@ def run_night(inbox: Path, out: Path) -> None:
 
 
 def tables(out: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
         return {t: con.execute(f"select * from {t} order by all").fetchall() for t in TABLES}
 
 
@@ -47,7 +47,7 @@ def test_nightly_runs_build_the_history_and_rebuild_identically(nights, tmp_path
             run_night(inbox, out)
     recorded = sorted(p.stem for p in (first / "history" / "deal_states").glob("*.parquet"))
     assert recorded == [inbox.name for inbox in nights]
-    with duckdb.connect(str(first / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(first / "warehouse.duckdb", read_only=True) as con:
         assert con.execute("select count(distinct as_of_date) from stg_history__deal_states"
                            ).fetchall() == [(2,)]
     assert tables(first) == tables(second)
@@ -63,7 +63,7 @@ def test_a_rerun_replaces_its_date_and_an_earlier_date_sees_only_earlier_records
     run_night(last, out)
     assert recorded.read_bytes() == before
     run_night(earlier, out)  # an earlier date, after the later one
-    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
         assert con.execute("select count(*) from stg_history__deal_states").fetchall() == [(0,)]
         assert con.execute("select value from pipeline_state where key = 'as_of_date'"
                            ).fetchall() == [(earlier.name,)]
@@ -123,7 +123,7 @@ def write_night(inbox: Path, night: int) -> None:
 
 
 def read_night(out: Path) -> dict:
-    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
         def rows(sql: str) -> dict:
             return {r[0]: r[1:] if len(r) > 2 else r[1] for r in con.execute(sql).fetchall()}
         return {

@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 from pypdf import PdfReader
 
 from pipeline.paths import ROOT, SAMPLE_CONFIG, SAMPLE_DIR
 from pipeline.tools.sample import AS_OF
+from pipeline.warehouse.db import open_warehouse
 from tests import mailserver
 from tests.hostile import CASES
 from tests.test_hostile_ingest import assert_named
@@ -63,7 +63,7 @@ def hostile(tmp_path_factory, server):
         cwd=ROOT, env={**os.environ, **server.env()}, capture_output=True, text=True,
         timeout=900)
     manifest = json.loads(next((out / "runs").glob("*.json")).read_text(encoding="utf-8"))
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+    con = open_warehouse(out / "warehouse.duckdb", read_only=True)
     yield SimpleNamespace(result=result, manifest=manifest, con=con, expected=expected,
                           out=out, received=list(server.received), counts=server.counts())
     con.close()
@@ -115,7 +115,7 @@ def test_every_managers_reports_are_those_of_a_clean_run(hostile, sample_run):
 
 
 def build_id(warehouse: Path) -> str:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse, read_only=True) as con:
         return con.execute("select value from pipeline_state where key = 'build_id'"
                            ).fetchone()[0][:16]
 

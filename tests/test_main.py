@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 
-import duckdb
 import pytest
 
+from pipeline.warehouse.db import open_warehouse
 from tests.test_ingest import sample_rows, write_export, write_sample_inbox
 
 
@@ -67,7 +67,7 @@ def test_a_failed_contract_stops_the_run_with_exit_4_and_writes_the_cases(small_
     common = ("--inbox", str(small_inbox), "--out", str(out), "--as-of", "2026-11-20")
     assert pipeline("ingest", *common).returncode == 0
     assert pipeline("build", *common).returncode == 0
-    with duckdb.connect(str(out / "warehouse.duckdb")) as con:
+    with open_warehouse(out / "warehouse.duckdb") as con:
         con.execute("update rpt_rep_performance_monthly set win_rate = 1.25 "
                     "where owner_id = (select min(owner_id) from rpt_rep_performance_monthly "
                     "where win_rate is not null)")

@@ -26,6 +26,7 @@ from pipeline.ingest.inbox import load_exports
 from pipeline.ingest.loading import match_mapping
 from pipeline.ingest.mapping import load_sources
 from pipeline.paths import ROOT, SOURCES_DIR
+from pipeline.warehouse.db import open_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEVORG = ROOT.parent / "shared" / "datasets" / "salesforce-devorg-sample"
@@ -92,7 +93,7 @@ def test_a_dutch_salesforce_report_loads_with_the_users_copy_of_the_built_in_map
     config = load_config(inbox=inbox, out=tmp_path / "out", as_of=date(2026, 3, 31),
                          settle_seconds=0, sources_dirs=(mappings,))
     run(config, ("ingest", "build"))
-    con = duckdb.connect(str(config.warehouse), read_only=True)
+    con = open_warehouse(config.warehouse, read_only=True)
     assert con.execute("select source, rows_read, rows_loaded, footer_lines from raw_files "
                        "where entity = 'deals'").fetchall() == [("salesforce_nl", 4, 4, 3)]
     assert con.execute("select count(*) from raw_rejects").fetchone() == (0,)
@@ -250,7 +251,7 @@ def test_an_opportunity_extract_without_owner_loads_with_a_default_owner(tmp_pat
     config = load_config(inbox=inbox, out=tmp_path / "out", as_of=date(2026, 3, 8),
                          settle_seconds=0, sources_dirs=(mappings,), extra_inbox_files=(org,))
     run(config, ("ingest", "build"))
-    con = duckdb.connect(str(config.warehouse), read_only=True)
+    con = open_warehouse(config.warehouse, read_only=True)
     assert con.execute("select file_name, source, status from raw_files order by file_id"
                        ).fetchall() == [("Opportunity.csv", "salesforce_devorg", "loaded"),
                                         ("org.csv", "sales_ops", "loaded")]
@@ -324,7 +325,7 @@ def test_the_devorg_sample_as_published_loads_with_the_worked_example(tmp_path):
     config = load_config(EXAMPLE / "pipeline.yaml", inbox=DEVORG, out=tmp_path / "out",
                          as_of=date(2026, 3, 8), settle_seconds=0)
     run(config, ("ingest", "build"))
-    con = duckdb.connect(str(config.warehouse), read_only=True)
+    con = open_warehouse(config.warehouse, read_only=True)
     with (DEVORG / "Opportunity.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert "OwnerId" not in rows[0]

@@ -16,11 +16,11 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
 from pipeline.delivery.delivery_log import DeliveryLog
 from pipeline.paths import ROOT, SAMPLE_DIR
+from pipeline.warehouse.db import open_warehouse
 from tests import mailserver
 
 AS_OF = "2026-11-20"
@@ -126,7 +126,7 @@ def state(out: Path) -> dict:
     archive page and history record, and the delivery log."""
     warehouse = {}
     if (out / "warehouse.duckdb").exists():
-        with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+        with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
             tables = [r[0] for r in con.execute(
                 "select table_name from duckdb_tables() order by 1").fetchall()]
             warehouse = {t: [tuple(_rounded(v) for v in row) for row in con.execute(
@@ -272,14 +272,14 @@ def test_an_analyst_reads_the_published_warehouse_while_a_run_builds_the_next(
     out = tmp_path / "out"
     shutil.copytree(night1.out, out, symlinks=True)
     before = state(out)
-    with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+    with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
         published = con.execute("select sum(amount) from fct_deals").fetchone()[0]
     server.reset()
     read_while_building = []
 
     def validated(line: dict) -> bool:
         if line.get("event") == "step_finished" and line.get("step") == "validate":
-            with duckdb.connect(str(out / "warehouse.duckdb"), read_only=True) as con:
+            with open_warehouse(out / "warehouse.duckdb", read_only=True) as con:
                 read_while_building.append(
                     con.execute("select sum(amount) from fct_deals").fetchone()[0])
             return True

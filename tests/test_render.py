@@ -12,7 +12,6 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 from pypdf import PdfReader
 
@@ -23,6 +22,7 @@ from pipeline.report.contexts import REPORTS
 from pipeline.report.i18n import Locale
 from pipeline.report.render import render_reports
 from pipeline.tools.sample import AS_OF
+from pipeline.warehouse.db import open_warehouse
 from pipeline.warehouse.validate import validate_marts
 from tests.test_main import small_inbox  # noqa: F401 (a fixture)
 
@@ -43,7 +43,7 @@ def pdf_text(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def sample(sample_run):
-    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    con = open_warehouse(sample_run.warehouse, read_only=True)
     yield sample_run, con
     con.close()
 
@@ -204,7 +204,7 @@ def test_the_optional_sections_are_left_out_without_their_files(tmp_path, sample
         assert (column in html) == present, "the scorecard's satisfaction column"
     # the rest of the report is still there
     assert locale.text("customers_heading") in text
-    with duckdb.connect(str(config.warehouse), read_only=True) as con:
+    with open_warehouse(config.warehouse, read_only=True) as con:
         assert con.execute("select count(*) from rpt_rep_incentives").fetchone() == (0,)
     for path in (config.reports_dir / AS_OF.isoformat()).glob("*/performance.html"):
         html = path.read_text(encoding="utf-8")

@@ -3,16 +3,16 @@ every scope, with the numbers of rpt_channel_performance and rpt_channel_conflic
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from pipeline.report.i18n import Locale
+from pipeline.warehouse.db import open_warehouse
 from tests.test_render import pdf_text
 
 
 @pytest.fixture(scope="module")
 def sample(sample_run):
-    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    con = open_warehouse(sample_run.warehouse, read_only=True)
     yield sample_run, con
     con.close()
 

@@ -14,7 +14,6 @@ import shutil
 from html import unescape
 from pathlib import Path
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -27,6 +26,7 @@ from pipeline.report.archive import RUNS_PAGE
 from pipeline.report.spreadsheet import PLAIN_NUMBER
 from pipeline.tools.sample import AS_OF
 from pipeline.warehouse.build import MODEL_PREFIXES
+from pipeline.warehouse.db import open_warehouse
 
 DEALS = "Deals_2026_11_20.csv"
 ACCOUNTS = "Accounts_2026_11_20.csv"
@@ -109,12 +109,13 @@ def shuffled_after(step, prefixes: tuple[str, ...]):
     def step_then_shuffle(con, config, *more):
         result = step(con, config, *more)
         con.execute("select setseed(0.25)")
-        tables = [name for (name,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main' "
+        tables = [(schema, name) for (schema, name) in con.execute(
+            "select schema_name, table_name from duckdb_tables() where not temporary "
             "order by table_name").fetchall() if name.startswith(prefixes)]
-        for table in tables:
-            con.execute(f'create or replace table "{table}" as '
-                        f'select * from "{table}" order by random()')
+        assert tables
+        for schema, table in tables:
+            con.execute(f'create or replace table "{schema}"."{table}" as '
+                        f'select * from "{schema}"."{table}" order by random()')
         return result
 
     return step_then_shuffle
@@ -163,7 +164,7 @@ def test_two_fresh_runs_give_byte_identical_reports(two_runs):
 
 
 def test_the_inbox_has_the_ties_it_promises(two_runs):
-    with duckdb.connect(str(two_runs[0].published_warehouse), read_only=True) as con:
+    with open_warehouse(two_runs[0].published_warehouse, read_only=True) as con:
         for original, clone in CLONED_DEALS.items():
             rules = [{rule for (rule,) in con.execute(
                 "select rule_id from fct_discipline_violations where record_id = ?",

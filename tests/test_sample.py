@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.paths import ROOT, SAMPLE_DIR
 from pipeline.tools import sample
+from pipeline.warehouse.db import open_warehouse
 
 
 def test_the_generator_reproduces_the_committed_sample(tmp_path):
@@ -28,7 +28,7 @@ def test_make_run_uses_the_samples_own_as_of_date():
 
 @pytest.fixture(scope="module")
 def marts(sample_run):
-    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    con = open_warehouse(sample_run.warehouse, read_only=True)
     yield con
     con.close()
 

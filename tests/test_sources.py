@@ -18,6 +18,7 @@ import pytest
 from pipeline.config import load_config
 from pipeline.control.run import run
 from pipeline.paths import ROOT
+from pipeline.warehouse.db import open_warehouse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -35,7 +36,7 @@ def build(tmp_path: Path, files: list[Path], org: str, as_of: date = AS_OF,
     config = load_config(inbox=inbox, out=tmp_path / "out", as_of=as_of, settle_seconds=0,
                          **settings)
     run(config, ("ingest", "build"))
-    return duckdb.connect(str(config.warehouse), read_only=True)
+    return open_warehouse(config.warehouse, read_only=True)
 
 
 def totals(con) -> dict[str, tuple[int, Decimal]]:
@@ -274,7 +275,7 @@ def test_the_maven_data_set_loads_with_a_mapping_alone(tmp_path):
     config = load_config(inbox=inbox, out=tmp_path / "out", as_of=date(2017, 12, 31),
                          settle_seconds=0, sources_dirs=(ROOT / "examples" / "sources",))
     run(config)
-    con = duckdb.connect(str(config.warehouse), read_only=True)
+    con = open_warehouse(config.warehouse, read_only=True)
     pipeline = pd.read_csv(MAVEN / "sales_pipeline.csv")
     expected = pipeline.groupby("sales_agent").agg(
         won_count=("deal_stage", lambda s: (s == "Won").sum()),

@@ -9,12 +9,12 @@ import shutil
 from dataclasses import replace
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
 
 from pipeline.errors import ValidationFailed
 from pipeline.report.spreadsheet import csv_text, neutralise
+from pipeline.warehouse.db import open_warehouse
 from pipeline.warehouse.validate import validate_marts
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -76,7 +76,7 @@ def test_csv_text_quotes_text_and_leaves_numbers_bare():
 def warehouse(sample_run, tmp_path):
     config = replace(sample_run, out=tmp_path)
     shutil.copy(sample_run.published_warehouse, config.published_warehouse)
-    with duckdb.connect(str(config.published_warehouse)) as con:
+    with open_warehouse(config.published_warehouse) as con:
         yield con, config
 
 

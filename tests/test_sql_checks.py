@@ -7,13 +7,12 @@ import json
 import shutil
 from dataclasses import replace
 
-import duckdb
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
 from pipeline.errors import ValidationFailed
-from pipeline.warehouse.db import frame
+from pipeline.warehouse.db import frame, open_warehouse
 from pipeline.warehouse.schemas import SCHEMAS
 from pipeline.warehouse.sql_checks import check_table
 from pipeline.warehouse.validate import validate_marts
@@ -26,7 +25,7 @@ def warehouse(sample_run, tmp_path):
     """A copy of the sample run's warehouse, and a config whose out/ is tmp_path."""
     config = replace(sample_run, out=tmp_path)
     shutil.copy(sample_run.published_warehouse, config.published_warehouse)
-    with duckdb.connect(str(config.published_warehouse)) as con:
+    with open_warehouse(config.published_warehouse) as con:
         yield con, config
 
 

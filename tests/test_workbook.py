@@ -8,7 +8,6 @@ import zipfile
 from dataclasses import replace
 from datetime import date, datetime
 
-import duckdb
 import pytest
 from openpyxl import load_workbook
 
@@ -16,6 +15,7 @@ from pipeline.config import Config
 from pipeline.delivery.messages import report_message
 from pipeline.report.render import render_reports
 from pipeline.report.workbook import sheet_name
+from pipeline.warehouse.db import open_warehouse
 from pipeline.warehouse.validate import validate_marts
 
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -118,7 +118,7 @@ def test_the_sample_company_spreadsheets_against_the_marts(sample_run):
     discipline records one sheet with the rep in a first column, every sheet name short
     and unique."""
     folder = sample_run.reports_dir / sample_run.as_of.isoformat() / "company"
-    with duckdb.connect(str(sample_run.published_warehouse), read_only=True) as con:
+    with open_warehouse(sample_run.published_warehouse, read_only=True) as con:
         mart = {row[0]: row[1:] for row in con.execute(
             "select owner_name, won_amount, attainment_rate, pace_rate, won_count "
             "from rpt_scope_performance where scope_id = 'company' "

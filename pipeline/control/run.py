@@ -28,7 +28,7 @@ from pipeline.control.logs import collect_warnings, progress
 from pipeline.control.manifest import Manifest
 from pipeline.control.summary import log_summary
 from pipeline.errors import ConfigError, PipelineError, PublishedWithProblems
-from pipeline.warehouse.db import connect
+from pipeline.warehouse.db import connect, creating_in, drop_misplaced
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +54,10 @@ def new_run_id() -> str:
 
 
 def run(config: Config, steps: tuple[str, ...] = PIPELINE, *, mail: str = OFF,
-        run_id: str | None = None) -> str:
+        run_id: str | None = None, select: list[str] | None = None) -> str:
     """Runs the steps (the whole pipeline by default); returns the run id. Any failure
-    stops the rest and is raised after the manifest records it."""
+    stops the rest and is raised after the manifest records it. `select` makes the build
+    step rebuild only the models it names (build --select)."""
     run_id = run_id or new_run_id()
     whole = tuple(steps) == PIPELINE
     command = "run" if whole else " ".join(steps)
@@ -64,7 +65,7 @@ def run(config: Config, steps: tuple[str, ...] = PIPELINE, *, mail: str = OFF,
     with run_lock(config.out, run_id):
         _guarded(config, run_id, command, mail,
                  lambda m: _whole(config, m, run_id, mail) if whole
-                 else _in_place(config, steps, m))
+                 else _in_place(config, steps, m, select))
     return run_id
 
 
@@ -234,7 +235,8 @@ def _whole(config: Config, manifest: Manifest, run_id: str, mail: str) -> None:
                                     + "; ".join(problems[:3]))
 
 
-def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> None:
+def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest,
+              select: list[str] | None = None) -> None:
     staged = replace(config, release_dir=publish.current_or_new(config.out,
                                                                 manifest.data["run_id"]))
     with progress(steps) as bar:
@@ -242,15 +244,18 @@ def _in_place(config: Config, steps: tuple[str, ...], manifest: Manifest) -> Non
             # the report step reads the warehouse read-only, as its worker processes do
             read_only = step == "report" and staged.warehouse.exists()
             with connect(staged, read_only=read_only) as con:
-                _timed(manifest, step, lambda s=step: _step(s, con, staged, manifest, bar))
+                _timed(manifest, step,
+                       lambda s=step: _step(s, con, staged, manifest, bar, select))
             bar.done(step)
 
 
-def _step(step: str, con, config: Config, manifest: Manifest, bar=None):
+def _step(step: str, con, config: Config, manifest: Manifest, bar=None, select=None):
     """One step on the warehouse; what the ingest read and skipped goes into the manifest
     whether it ends well or not."""
     if step == "report" and bar is not None:
         return step_function(step)(con, config, progress=bar.report)
+    if step == "build" and select is not None:
+        return step_function(step)(con, config, select=select)
     if step != "ingest":
         return step_function(step)(con, config)
     if not config.inbox.is_dir():
@@ -260,7 +265,10 @@ def _step(step: str, con, config: Config, manifest: Manifest, bar=None):
 
     result = IngestResult()
     try:
-        return load_exports(con, config, result)
+        with creating_in(con, "raw"):
+            loaded = load_exports(con, config, result)
+        drop_misplaced(con)
+        return loaded
     finally:
         manifest.record_ingest(result, con)
 

@@ -48,7 +48,7 @@ from pipeline.report import archive, fonts, workbook
 from pipeline.report.contexts import CONTEXTS, MARTS, REPORTS, Scope, ScopedMarts, email_context
 from pipeline.report.i18n import Locale
 from pipeline.report.pdf import epoch, png, write_pdf
-from pipeline.warehouse.db import frame, read_state, scalar
+from pipeline.warehouse.db import frame, read_state, scalar, use_schemas
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +199,7 @@ def _start_worker(warehouse: str | None, log_settings: dict | None) -> None:
         logs.setup_logging(**log_settings)
     if warehouse is not None:
         con = duckdb.connect(warehouse, read_only=True)
+        use_schemas(con, create=False)
         con.execute("set threads = 1")
         con.execute("set memory_limit = $limit", {"limit": WORKER_MEMORY})
         _WAREHOUSE[:] = [con]

@@ -12,7 +12,8 @@ import duckdb
 import pandera.pandas as pa
 
 STATE_TABLE = ("pipeline_state", "One row per fact about the build: its build_id, its as-of "
-               "date, and the build_id that passed validation.")
+               "date, the settings it was built with, and the build_id that passed "
+               "validation.")
 
 
 def table_description(model: type[pa.DataFrameModel]) -> str:
@@ -45,7 +46,7 @@ def describe_tables(con: duckdb.DuckDBPyConnection,
     present = {}
     for table, column in con.execute(
             "select table_name, column_name from duckdb_columns() "
-            "where schema_name = 'main'").fetchall():
+            "where database_name = current_database() and not internal").fetchall():
         present.setdefault(table, set()).add(column)
     statements = []
     for name, model in sorted(schemas.items()):

@@ -245,7 +245,8 @@ def warehouse_types(path: Path | None) -> tuple[dict[tuple[str, str], str], str]
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             rows = con.execute("select table_name, column_name, data_type from "
-                               "duckdb_columns() where schema_name = 'main'").fetchall()
+                               "duckdb_columns() where database_name = current_database() "
+                               "and not internal").fetchall()
     except duckdb.Error as error:
         log.warning("%s: %s; the types shown are the contracts'", path, error)
         return {}, "the contracts (the warehouse could not be read)"
