@@ -321,20 +321,26 @@ def test_no_missing_value_leaks_into_the_html(sample):
 
 # --- a small hand-made warehouse, rendered in English -------------------------------------
 
-@pytest.fixture
-def small(crm, tmp_path):
-    crm.person("lead", "Lead Li").person("r1", "Ann", manager="lead")
+def small_company(crm, out: Path, rep: str = "Ann", **lost_deal) -> tuple:
+    """A lead and one rep with a won deal, a lost one (`lost_deal` its other fields) and a
+    target, built and validated as of 2026-03-20; the settings render it in English."""
+    crm.person("lead", "Lead Li").person("r1", rep, manager="lead")
     crm.deal("d1", owner="r1", stage="Closed Won", amount=1234567, created="2026-03-01",
              close="2026-03-10")
-    crm.deal("d2", owner="r1", stage="Closed Lost", amount=500,
-             name="<script>alert(1)</script> file:///etc/passwd", created="2026-03-02",
-             close="2026-03-12", loss_reason='<img src="http://example.com/x.png">')
+    crm.deal("d2", owner="r1", stage="Closed Lost", amount=500, created="2026-03-02",
+             close="2026-03-12", **lost_deal)
     crm.target("r1", "2026-03", 1447320)
     crm.build(as_of="2026-03-20")
-    config = Config(as_of=date(2026, 3, 20), out=tmp_path / "out", language="en",
-                    currency="CNY", threads=1)
+    config = Config(as_of=date(2026, 3, 20), out=out, language="en", currency="CNY", threads=1)
     validate_marts(crm.con, config)
     return crm, config
+
+
+@pytest.fixture
+def small(crm, tmp_path):
+    return small_company(crm, tmp_path / "out",
+                         name="<script>alert(1)</script> file:///etc/passwd",
+                         loss_reason='<img src="http://example.com/x.png">')
 
 
 def test_hand_checked_numbers_in_locale_formats(small):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -16,7 +16,7 @@ from pipeline.delivery.messages import report_message
 from pipeline.report.render import render_reports
 from pipeline.report.workbook import sheet_name
 from pipeline.warehouse.db import open_warehouse
-from pipeline.warehouse.validate import validate_marts
+from tests.test_render import small_company
 
 HOSTILE = "=cmd|' /C calc'!A0"
 MONEY = '"CN¥"#,##0.00;-"CN¥"#,##0.00'
@@ -26,17 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def hostile(crm, tmp_path):
     """test_render's small company, its rep named like a formula; reports in English."""
-    crm.person("lead", "Lead Li").person("r1", HOSTILE, manager="lead")
-    crm.deal("d1", owner="r1", stage="Closed Won", amount=1234567, created="2026-03-01",
-             close="2026-03-10")
-    crm.deal("d2", owner="r1", stage="Closed Lost", amount=500, created="2026-03-02",
-             close="2026-03-12")
-    crm.target("r1", "2026-03", 1447320)
-    crm.build(as_of="2026-03-20")
-    config = Config(as_of=date(2026, 3, 20), out=tmp_path / "out", language="en",
-                    currency="CNY", threads=1)
-    validate_marts(crm.con, config)
-    return crm, config
+    return small_company(crm, tmp_path / "out", rep=HOSTILE)
 
 
 def table(sheet) -> list[dict]:
