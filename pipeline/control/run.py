@@ -258,9 +258,6 @@ def _step(step: str, con, config: Config, manifest: Manifest, bar=None, select=N
         return step_function(step)(con, config, select=select)
     if step != "ingest":
         return step_function(step)(con, config)
-    if not config.inbox.is_dir():
-        raise ConfigError(f"the inbox {config.inbox} does not exist or is not a folder: set "
-                          "`inbox` in the config file, or pass --inbox")
     from pipeline.ingest.inbox import IngestResult, load_exports
 
     result = IngestResult()

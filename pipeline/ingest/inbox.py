@@ -124,7 +124,8 @@ def _inbox_entries(config: Config, result: IngestResult) -> list[FileResult]:
     read are returned, the others skipped with their reason."""
     inbox = config.inbox
     if not inbox.is_dir():
-        raise InputRejected(str(inbox), "the inbox folder does not exist")
+        raise ConfigError(f"the inbox {inbox} does not exist or is not a folder: set "
+                          "`inbox` in the config file, or pass --inbox")
     missing = [str(path) for path in config.extra_inbox_files if not path.is_file()]
     if missing:
         raise ConfigError(f"extra_inbox_files: no such file {', '.join(missing)}")
