@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import yaml
 
+from pipeline import yamlfile
 from pipeline.errors import ConfigError
 from pipeline.ingest.canonical import SATISFACTION_SCALES
 from pipeline.paths import (
@@ -227,8 +228,8 @@ def _read(path: Path, values: dict, problems: list[str]) -> None:
     file are relative to the file's own folder."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-        root = yaml.compose(text)
+        data = yamlfile.safe_load(text) or {}
+        root = yaml.compose(text, Loader=yamlfile.SafeLoader)
     except (OSError, UnicodeDecodeError) as error:
         problems.append(f"{path}: cannot be read: {error}")
         return

@@ -1,7 +1,11 @@
 """A few hand-made CRM rows in the canonical raw tables, built into marts in memory.
 
 Tests say only what matters to them: `crm.deal("d1", stage="Closed Won", amount=300)`;
-every other column gets a plain default. `crm.build(as_of)` runs the real sql/ models.
+every other column gets a plain default. `crm.build(as_of)` runs the real sql/ models:
+`rows()` and `row()` build what their query reads and everything upstream of it (with the
+audits over those tables), and `con` builds every model first, so a test pays only for the
+models it reads. `build_all()` builds every model at once, for a test that expects the build
+itself to fail.
 """
 
 from __future__ import annotations
@@ -21,7 +25,13 @@ from pipeline.ingest.loss_reasons import load_loss_reasons
 from pipeline.ingest.mapping import load_sources
 from pipeline.ingest.rules import load_rules
 from pipeline.paths import DEFAULT_CHANNELS, DEFAULT_RULES, SOURCES_DIR
-from pipeline.warehouse.build import build_models
+from pipeline.warehouse.build import (
+    IDENTIFIER,
+    build_models,
+    discover_models,
+    run_audits,
+    select_models,
+)
 from pipeline.warehouse.db import creating_in
 from pipeline.warehouse.history import load_history
 
@@ -36,18 +46,43 @@ def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
+MODELS = discover_models()
+SOURCES = load_sources([SOURCES_DIR])
+
+
 class Crm:
     def __init__(self) -> None:
-        self.con = duckdb.connect()
-        with creating_in(self.con, "raw"):  # as the ingest step does
-            _create_raw_tables(self.con, load_sources([SOURCES_DIR]))
-            load_history(self.con, Config(out=Path("/nonexistent-history")))
-            load_rules(self.con, DEFAULT_RULES)
-            load_channels(self.con, DEFAULT_CHANNELS)
-            load_incentives(self.con, None, set())
-            load_loss_reasons(self.con, None)
+        self._con = duckdb.connect()
+        self._config: Config | None = None  # the settings of a build not yet made in full
+        self._built: set[str] = set()
+        with creating_in(self._con, "raw"):  # as the ingest step does
+            _create_raw_tables(self._con, SOURCES)
+            load_history(self._con, Config(out=Path("/nonexistent-history")))
+            load_rules(self._con, DEFAULT_RULES)
+            load_channels(self._con, DEFAULT_CHANNELS)
+            load_incentives(self._con, None, set())
+            load_loss_reasons(self._con, None)
         self._records = count(1)
         self._ids = count(1)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The warehouse, with every model of a pending build built."""
+        if self._config is not None and len(self._built) < len(MODELS):
+            build_models(self._con, self._config)
+            self._built = set(MODELS)
+        return self._con
+
+    def _build_for(self, sql: str) -> None:
+        """Build the models `sql` reads and their upstream, which an earlier query has not."""
+        if self._config is None:
+            return
+        reads = [f"+{name}" for name in set(IDENTIFIER.findall(sql)) if name in MODELS]
+        needed = (select_models(MODELS, reads) if reads else set()) - self._built
+        if needed:
+            build_models(self._con, self._config, select=sorted(needed))
+            self._built |= needed
+            run_audits(self._con, self._config, chosen=self._built)
 
     def _insert(self, entity: str, values: dict, *, source: str = "zoho_crm",
                 file_id: int = 1) -> None:
@@ -56,8 +91,8 @@ class Crm:
                **values}
         columns = ", ".join(row)
         placeholders = ", ".join("?" for _ in row)
-        self.con.execute(f"insert into {table} ({columns}) values ({placeholders})",
-                         list(row.values()))
+        self._con.execute(f"insert into {table} ({columns}) values ({placeholders})",
+                          list(row.values()))
 
     def person(self, user_id: str, name: str | None = None, *, manager: str | None = None,
                team: str | None = "East", region: str | None = "R1") -> Crm:
@@ -101,7 +136,7 @@ class Crm:
                  close: str = "2026-03-30", currency: str = "CNY",
                  created: str = "2026-01-05", forecast: str | None = None) -> Crm:
         """The state an earlier run recorded (out/history/deal_states/<as_of>.parquet)."""
-        self.con.execute(
+        self._con.execute(
             "insert into raw_history__deal_states by name select $as_of::date as as_of_date, "
             "'zoho_crm' as source, $deal as deal_id, $owner as owner_id, $team as team, "
             "$stage as stage, $status as status, $amount::decimal(18, 2) as amount, "
@@ -114,7 +149,7 @@ class Crm:
 
     def recorded_org(self, as_of: str, user_id: str, team: str | None,
                      manager: str | None = None) -> Crm:
-        self.con.execute(
+        self._con.execute(
             "insert into raw_history__org by name select $as_of::date as as_of_date, "
             "$user as user_id, $user as name, $manager as manager_id, $team as team",
             {"as_of": as_of, "user": user_id, "manager": manager, "team": team})
@@ -123,7 +158,7 @@ class Crm:
     def recorded_violation(self, as_of: str, rule_id: str, record_id: str, *, owner: str,
                            first_seen: str, record_type: str = "deal") -> Crm:
         """An open violation an earlier run recorded (out/history/violations/)."""
-        self.con.execute(
+        self._con.execute(
             "insert into raw_history__violations by name select $as_of::date as as_of_date, "
             "$rule as rule_id, $type as record_type, $record as record_id, $owner as owner_id, "
             "'warning' as severity, $first::date as first_seen_date",
@@ -165,34 +200,34 @@ class Crm:
         """Replace the default discipline rules with these (YAML)."""
         path = folder / "rules.yaml"
         path.write_text(text, encoding="utf-8")
-        with creating_in(self.con, "raw"):
-            load_rules(self.con, path)
+        with creating_in(self._con, "raw"):
+            load_rules(self._con, path)
         return self
 
     def channels(self, text: str, folder: Path) -> Crm:
         """Replace the default channels file with this one (YAML)."""
         path = folder / "channels.yaml"
         path.write_text(text, encoding="utf-8")
-        with creating_in(self.con, "raw"):
-            load_channels(self.con, path)
+        with creating_in(self._con, "raw"):
+            load_channels(self._con, path)
         return self
 
     def incentives(self, text: str, folder: Path) -> Crm:
         """A commission plan file (YAML), checked against the discipline rules loaded."""
         path = folder / "incentives.yaml"
         path.write_text(text, encoding="utf-8")
-        rule_ids = {r[0] for r in self.con.execute("select rule_id from raw_config__rules")
+        rule_ids = {r[0] for r in self._con.execute("select rule_id from raw_config__rules")
                     .fetchall()}
-        with creating_in(self.con, "raw"):
-            load_incentives(self.con, path, rule_ids)
+        with creating_in(self._con, "raw"):
+            load_incentives(self._con, path, rule_ids)
         return self
 
     def loss_reasons(self, text: str, folder: Path) -> Crm:
         """A loss-reason file (YAML)."""
         path = folder / "loss_reasons.yaml"
         path.write_text(text, encoding="utf-8")
-        with creating_in(self.con, "raw"):
-            load_loss_reasons(self.con, path)
+        with creating_in(self._con, "raw"):
+            load_loss_reasons(self._con, path)
         return self
 
     def target(self, user_id: str | None, period: str, amount: float, *,
@@ -225,13 +260,24 @@ class Crm:
 
     def build(self, as_of: str = "2026-03-31", *, window_months: int = 6,
               fiscal_start: int = 1, currency: str = "CNY") -> Crm:
-        build_models(self.con, Config(as_of=date.fromisoformat(as_of),
-                                      funnel_window_months=window_months,
-                                      fiscal_year_start_month=fiscal_start, currency=currency))
+        """Build with these settings, as each query needs it (see the module's docstring)."""
+        self._config = Config(as_of=date.fromisoformat(as_of),
+                              funnel_window_months=window_months,
+                              fiscal_year_start_month=fiscal_start, currency=currency)
+        self._built = set()
+        self._con.execute("drop table if exists pipeline.pipeline_state")
+        return self
+
+    def build_all(self, as_of: str = "2026-03-31", **settings) -> Crm:
+        """Build every model now, with every audit."""
+        self.build(as_of, **settings)
+        build_models(self._con, self._config)
+        self._built = set(MODELS)
         return self
 
     def rows(self, sql: str, params=None) -> list[dict]:
-        cursor = self.con.execute(sql, params or [])
+        self._build_for(sql)
+        cursor = self._con.execute(sql, params or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 

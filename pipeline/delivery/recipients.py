@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from pipeline import yamlfile
 from pipeline.config import LANGUAGES
 from pipeline.errors import ConfigError
 
@@ -83,7 +84,7 @@ def load_recipient_rules(path: Path | None) -> RecipientRules:
         return ConfigError(f"{path}: {reason}")
 
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise fail(f"not valid YAML: {error}") from error
     unknown = set(spec) - {"managers", "allowed_domains", "ops", "recipients"}

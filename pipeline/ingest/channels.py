@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline import yamlfile
 from pipeline.errors import ConfigError
 
 # what a rule can look at: the deal's own channel column, the Account Type of its partner
@@ -47,7 +48,7 @@ def read_channels(path: Path) -> tuple[list[dict], list[dict]]:
     if not path.exists():
         raise fail("the channels file does not exist")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise fail(f"not valid YAML: {error}") from error
     if not isinstance(spec, dict):

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline import yamlfile
 from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def read_incentives(path: Path, rule_ids: set[str]) -> dict[str, list[dict]]:
         return ConfigError(f"{path}: {reason}")
 
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise fail(f"not valid YAML: {error}") from error
     if not isinstance(spec, dict):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import yamlfile
 from pipeline.errors import ConfigError
 from pipeline.ingest.canonical import ENTITIES, FORECAST_CATEGORIES, STATUSES, Entity
 from pipeline.paths import ROOT, SOURCES_DIR
@@ -186,7 +187,7 @@ def load_source(path: Path, stage_overrides: dict[str, list] | None = None,
         return ConfigError(f"{path}: {reason}")
 
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yamlfile.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise fail(f"not valid YAML: {error}") from error
     if not isinstance(spec, dict) or not {"source", "entities"} <= spec.keys():

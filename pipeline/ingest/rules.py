@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from pipeline import yamlfile
 from pipeline.errors import ConfigError
 
 SEVERITIES = ("info", "warning", "critical")
@@ -74,7 +75,7 @@ def read_rules(path: Path) -> list[dict]:
     if not path.exists():
         raise fail("the discipline rules file does not exist")
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        spec = yamlfile.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise fail(f"not valid YAML: {error}") from error
     weights = {**{"info": 0.25, "warning": 0.5, "critical": 1.0},

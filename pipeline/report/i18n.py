@@ -8,11 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 
 import pandas as pd
-import yaml
 from babel import Locale as BabelLocale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from pipeline import yamlfile
 from pipeline.paths import I18N_DIR
 
 EMPTY = "—"
@@ -24,7 +24,7 @@ AMOUNT_UNITS = {"zh_CN": ((10**8, "亿"), (10**4, "万")),
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    return yaml.safe_load((I18N_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
+    return yamlfile.safe_load((I18N_DIR / f"{language}.yaml").read_text(encoding="utf-8"))
 
 
 @cache

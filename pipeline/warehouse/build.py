@@ -168,7 +168,7 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         log.debug("built %s", model.name)
     if chosen is None:
         _drop_orphans(con, {m.name for m in models})
-    _run_audits(con, config, sql_dir, chosen)
+    run_audits(con, config, sql_dir, chosen)
     build_id = _build_id(con, everything, config)
     if chosen is not None:  # not the id of a full build: the tables not chosen are older
         build_id = hashlib.sha256(f"{build_id}|{sorted(chosen)}".encode()).hexdigest()[:16]
@@ -220,7 +220,8 @@ def _check_selection(con, config: Config, models: list[Model]) -> None:
                           "the same settings, so run a full `build` with the new ones")
 
 
-def _run_audits(con, config: Config, sql_dir: Path, chosen: set[str] | None = None) -> None:
+def run_audits(con, config: Config, sql_dir: Path = SQL_DIR,
+               chosen: set[str] | None = None) -> None:
     """sql/audits/ queries return the rows that break a rule the marts rely on; the first
     such row stops the run. Each names what to fix in its `message` column. After a
     selection, only the audits that read nothing but the rebuilt tables and raw_ run: one

@@ -39,7 +39,7 @@ def build_with(crm, tmp_path, table: str, old: str, new: str) -> None:
 
 
 def test_the_marts_as_built_agree(deals):
-    deals.build(as_of=AS_OF)
+    deals.build_all(as_of=AS_OF)
     performance = deals.row("select * from rpt_scope_performance where scope_id = 'company' "
                             "and owner_id is null and period_start = '2026-03-01' "
                             "and period_kind = 'month'")

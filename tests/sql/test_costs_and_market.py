@@ -99,4 +99,4 @@ def test_a_cost_for_a_channel_the_channels_file_does_not_list_stops_the_run(crm)
     crm.cost("2026-03", 100, channel="telesales")
     with pytest.raises(InputRejected, match="costs.csv line .* names the channel telesales, "
                                             "which the channels file does not list"):
-        crm.build(as_of="2026-03-31")
+        crm.build_all(as_of="2026-03-31")

@@ -43,7 +43,7 @@ def test_a_missing_rate_stops_the_run_naming_currency_and_date(crm):
     crm.rate("2026-03-01", "USD", 7.20)
     crm.deal("usd_feb", stage="Closed Won", amount=1000, currency="USD", close="2026-02-15")
     with pytest.raises(InputRejected, match="no exchange rate for USD on or before 2026-02-15"):
-        crm.build(as_of="2026-03-20")
+        crm.build_all(as_of="2026-03-20")
 
 
 @pytest.mark.parametrize("start, as_of, quarter_start, previous, fiscal", [

@@ -99,7 +99,7 @@ def test_a_month_target_beside_its_quarters_stops_the_run(crm):
     team_of_two(crm)
     crm.target("r1", "2026-Q1", 900).target("r1", "2026-02", 300)
     with pytest.raises(InputRejected, match="two won_amount targets for 2026-02"):
-        crm.build(as_of="2026-03-31")
+        crm.build_all(as_of="2026-03-31")
 
 
 def test_net_promoter_score_from_0_to_10_answers(crm):
