@@ -201,9 +201,10 @@ def _chat_problems(targets: tuple[dict, ...]) -> list[str]:
             value = target.get(key)
             if value not in (None, "") and not (isinstance(value, str)
                                                 and ENV_NAME.fullmatch(value)):
-                wrong(f"{key} is {value!r}; it should be the name of an environment "
-                      "variable, such as SALES_EAST_DINGTALK_URL (the value itself never "
-                      "goes in this file)")
+                # not repeated: a webhook address or a secret written here by mistake
+                wrong(f"{key} is not the name of an environment variable; it should be one, "
+                      "such as SALES_EAST_DINGTALK_URL, and the address or secret itself "
+                      "goes in the environment, never in this file")
         if kind == "wecom" and target.get("secret_env"):
             wrong("secret_env: WeCom robots do not sign their requests; leave it out")
         if target.get("language", "") not in ("", *LANGUAGES):

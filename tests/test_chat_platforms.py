@@ -5,6 +5,7 @@ a hostile manager, rep and deal name whose summary stays inert on every platform
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -136,9 +137,9 @@ chat_attempts: 0
         where + "target 1 (east): kind is 'wecomm'; it should be wecom, dingtalk, feishu "
                 "(did you mean 'wecom'?)",
         where + "target 2 (east): name 'east' is used by another target",
-        where + "target 2 (east): webhook_env is 'https://qyapi.weixin.qq.com/x'; it should "
-                "be the name of an environment variable, such as SALES_EAST_DINGTALK_URL "
-                "(the value itself never goes in this file)",
+        where + "target 2 (east): webhook_env is not the name of an environment variable; "
+                "it should be one, such as SALES_EAST_DINGTALK_URL, and the address or "
+                "secret itself goes in the environment, never in this file",
         where + "target 2 (east): secret_env: WeCom robots do not sign their requests; "
                 "leave it out",
         where + "target 3 (north): unknown key 'langauge'; did you mean 'language'?",
@@ -148,6 +149,7 @@ chat_attempts: 0
         where + "target 4: scope is missing",
     ]
     assert problems[8].startswith(f"{settings}, line 8: chat_attempts is 0")
+    assert not any("qyapi" in problem for problem in problems)
 
 
 def test_a_robots_address_and_secret_come_from_the_environment_and_never_show():
@@ -205,3 +207,14 @@ def test_a_rendered_team_with_hostile_names_posts_them_inert_everywhere(crm, tmp
         for raw in ("<at", "@all", "https://", "**Big", "# now", "<font color=\\\"warning"):
             assert raw not in seen, (kind, raw)
         assert "CN¥1,234,567" in seen and "＠all" in seen
+
+
+def test_the_codes_in_docs_chat_md_are_the_code_table():
+    from pipeline.paths import ROOT
+
+    page = (ROOT / "docs" / "chat.md").read_text(encoding="utf-8")
+    done = {"posted": platforms.OK, "retried": platforms.RETRY, "failed": platforms.FAIL}
+    documented = {(kind, int(code), done[what]) for kind, code, what in re.findall(
+        r"^\| (wecom|dingtalk|feishu) \| (-?\d+) \| [^|]+ \| (\w+) \|$", page, re.M)}
+    assert documented == {(kind, code, what) for kind, platform in platforms.PLATFORMS.items()
+                          for code, (what, _) in platform.codes.items()}
