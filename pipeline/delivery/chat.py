@@ -151,7 +151,10 @@ def write_chat_outbox(config: Config, run_folder: Path, folder: Path) -> int:
         if part.folder is None:
             request["error"] = _no_edition(target)
         elif part.file is None:
-            request["body"] = _summary(config, run_folder, part)
+            try:
+                request["body"] = _summary(config, run_folder, part)
+            except (ConfigError, ValueError) as error:
+                request["error"] = str(error)
         else:
             request["upload"] = {"url": f"${target.webhook_env} (upload_media, type=file)",
                                  "file": attachment_name(part.file, config.as_of.isoformat())}
@@ -194,7 +197,7 @@ def _post_one(book: DeliveryLog, d: Delivery, part: Part, endpoint: ChatEndpoint
               body: dict | None, config: Config, run_folder: Path, pacer: Pacer,
               clock: Clock) -> None:
     kind, who = part.target.kind, f"{part.target.recipient} ({part.report})"
-    error: Exception | None = None
+    error: str | None = None
     for attempt in range(1, config.chat_attempts + 1):
         if attempt > 1:
             clock.sleep(config.chat_backoff_seconds * 2 ** (attempt - 2))
