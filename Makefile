@@ -76,10 +76,12 @@ snapshot: $(VENV)/.installed ## Record the validated state of every deal in out/
 reports: $(VENV)/.installed ## Render the HTML and PDF reports from the validated marts
 	$(PY) -m pipeline report $(RUN_ARGS)
 
-screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports for the docs (docs/screenshots/)
+screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports, email and chat messages for the docs (docs/screenshots/)
 	$(PY) -m pipeline run $(RUN_ARGS) --dry-run
 	$(PY) -m pipeline.tools.screenshots --run $(OUT)/reports/$(AS_OF) --to docs/screenshots \
-		--edition company --edition 5743045000010000003/en
+		--edition company --edition 5743045000010000003/en \
+		--chat wecom=5743045000010000004 --chat dingtalk=company \
+		--chat feishu=5743045000010000003/en
 
 SCALE ?= small
 bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large

@@ -2,9 +2,9 @@
 `--help` lists the commands, `COMMAND --help` shows that command's options and exit codes.
 
 Exit codes: 0 success, 2 usage or configuration error, 3 input rejected, 4 validation
-failed, 5 reports published but some email not delivered, 6 reports published and sent
-without a refused file or a recipient who could not be served, 75 another run holds the output
-folder, 1 an unexpected error (a bug: please report it with the log).
+failed, 5 reports published but some email or chat message not delivered, 6 reports
+published and sent without a refused file or a recipient who could not be served, 75 another
+run holds the output folder, 1 an unexpected error (a bug: please report it with the log).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ EXIT_CODES = {
     2: "usage or configuration error",
     3: "input rejected",
     4: "validation failed",
-    5: "reports published, but some email not delivered",
+    5: "reports published, but some email or chat message not delivered",
     6: "published with problems (a file refused, a recipient who could not be served)",
     75: "busy: another run holds the output folder",
 }
@@ -62,7 +62,8 @@ COMMANDS = {
                ("inbox", "as_of"), (0, 2, 4, 75, 1)),
     "deliver": ("email the published reports of --as-of that are not yet sent",
                 ("as_of", "delivery_mail"), (0, 2, 5, 75, 1)),
-    "resend": ("email the reports of --as-of to --recipient again, with a new Message-ID",
+    "resend": ("send the reports of --as-of to --recipient (an address, or a chat target "
+               "kind:name) again, under a new id",
                ("as_of", "recipient"), (0, 2, 5, 75, 1)),
     "backfill": ("the whole pipeline for each date from --from to --to, in order; no email "
                  "unless --dry-run", ("inbox", "dates", "mail"), (0, 2, 3, 4, 6, 75, 1)),
@@ -110,7 +111,8 @@ def _add_options(parser: argparse.ArgumentParser, groups: tuple[str, ...]) -> No
                                  "+MODEL+ (both); several, separated by spaces, are a union")
     if "recipient" in groups:
         parser.add_argument("--recipient", required=True, metavar="ADDRESS",
-                            help="the address to send to again")
+                            help="the address to send to again, or a chat target as "
+                                 "kind:name (wecom:east-team)")
         parser.add_argument("--report", metavar="EDITION",
                             help="only this edition (e.g. company)")
     parser.add_argument("--config", type=Path, metavar="FILE",

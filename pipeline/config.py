@@ -64,6 +64,12 @@ class Config:
     stale_action: str = "warn"
     mail_attempts: int = 4
     mail_backoff_seconds: float = 30.0
+    # the team group robots (WeCom, DingTalk, Feishu) that get each scope's morning summary:
+    # see CHAT_KEYS and docs/chat.md
+    chat: tuple[dict, ...] = ()
+    chat_attempts: int = 4
+    chat_backoff_seconds: float = 30.0
+    reports_url: str | None = None
     # the release a step writes (out/.releases/<name>/: see pipeline/control/publish.py), and where
     # a run's validation results go before it is published
     release_dir: Path | None = None
@@ -126,6 +132,8 @@ class Form:
     test: Callable[[Any], bool]
     text: str
     choices: Callable[[], Iterable[str]] | None = None
+    # for a value with parts (a list of chat targets): each part's problems, one line each
+    problems: Callable[[Any], list[str]] | None = None
 
 
 def one_of(*choices: str) -> Form:
@@ -150,6 +158,72 @@ def _zone(value: str) -> bool:
 
 def _stages(value: dict) -> bool:
     return all(isinstance(k, str) and isinstance(v, list) for k, v in value.items())
+
+
+CHAT_KINDS = ("wecom", "dingtalk", "feishu")
+# a chat target's keys: those without a default are required
+CHAT_KEYS = {"name": None, "kind": None, "scope": None, "webhook_env": None,
+             "secret_env": "", "language": "", "keyword": "", "files": None}
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+TARGET_NAME = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def _chat_problems(targets: tuple[dict, ...]) -> list[str]:
+    """What is wrong with each chat target, one line each, naming the target."""
+    problems, names = [], set()
+    for number, target in enumerate(targets, start=1):
+        name = target.get("name")
+        label = f"target {number}" + (f" ({name})" if isinstance(name, str) else "")
+
+        def wrong(text: str, label=label) -> None:
+            problems.append(f"{label}: {text}")
+
+        for key in sorted(set(target) - set(CHAT_KEYS), key=str):
+            near = _near(str(key), CHAT_KEYS)
+            wrong(f"unknown key {key!r}; " + (f"did you mean {near!r}?" if near else
+                                               f"the keys are {', '.join(CHAT_KEYS)}"))
+        for key in ("name", "kind", "scope", "webhook_env"):
+            if target.get(key) in (None, ""):
+                wrong(f"{key} is missing")
+        if name is not None and not (isinstance(name, str) and TARGET_NAME.fullmatch(name)):
+            wrong(f"name is {name!r}; it should be letters, digits, - or _ (at most 40)")
+        elif name in names:
+            wrong(f"name {name!r} is used by another target")
+        names.add(name)
+        kind = target.get("kind")
+        if kind is not None and kind not in CHAT_KINDS:
+            near = _near(str(kind), CHAT_KINDS)
+            wrong(f"kind is {kind!r}; it should be {', '.join(CHAT_KINDS)}"
+                  + (f" (did you mean {near!r}?)" if near else ""))
+        scope = target.get("scope")
+        if scope is not None and (isinstance(scope, bool) or not isinstance(scope, str | int)):
+            wrong(f"scope is {scope!r}; it should be company or a manager's user_id")
+        for key in ("webhook_env", "secret_env"):
+            value = target.get(key)
+            if value not in (None, "") and not (isinstance(value, str)
+                                                and ENV_NAME.fullmatch(value)):
+                # not repeated: a webhook address or a secret written here by mistake
+                wrong(f"{key} is not the name of an environment variable; it should be one, "
+                      "such as SALES_EAST_DINGTALK_URL, and the address or secret itself "
+                      "goes in the environment, never in this file")
+        if kind == "wecom" and target.get("secret_env"):
+            wrong("secret_env: WeCom robots do not sign their requests; leave it out")
+        if target.get("language", "") not in ("", *LANGUAGES):
+            wrong(f"language is {target['language']!r}; it should be {' or '.join(LANGUAGES)}")
+        keyword = target.get("keyword", "")
+        if not isinstance(keyword, str) or len(keyword) > 20 or "\n" in keyword:
+            wrong(f"keyword is {keyword!r}; it should be one word or phrase of at most 20 "
+                  "characters")
+        files = target.get("files")
+        if files is not None and not isinstance(files, bool):
+            wrong(f"files is {files!r}; it should be true or false")
+        elif files and kind in ("dingtalk", "feishu"):
+            wrong(f"files: {kind} group robots cannot send files; leave it out")
+    return problems
+
+
+def _url(value: str) -> bool:
+    return re.fullmatch(r"https?://[^\s/]+(/\S*)?", value) is not None
 
 
 # The type of each setting comes from its annotation in Config; its form, when it has one more
@@ -181,6 +255,14 @@ FORMS: dict[str, Form] = {
     "stale_action": one_of("warn", "fail"),
     "mail_attempts": at_least(1, "a whole number, at least 1"),
     "mail_backoff_seconds": at_least(0, "a number of seconds, 0 or more"),
+    "chat": Form(lambda v: all(isinstance(t, dict) for t in v),
+                 "a list of chat targets, each a mapping of name, kind, scope, webhook_env "
+                 "and optionally secret_env, language, keyword and files (docs/chat.md)",
+                 problems=_chat_problems),
+    "chat_attempts": at_least(1, "a whole number, at least 1"),
+    "chat_backoff_seconds": at_least(0, "a number of seconds, 0 or more"),
+    "reports_url": Form(_url, "the http(s) address the reports folder is served at, such as "
+                        "https://reports.example.com/crm"),
 }
 
 
@@ -266,6 +348,9 @@ def _take(key, raw, where: str, base: Path | None, values: dict, problems: list[
         near = _near(value, form.choices()) if form.choices and isinstance(value, str) else None
         problems.append(f"{where}: {key} is {raw!r}; it should be {form.text}"
                         + (f" (did you mean {near!r}?)" if near else ""))
+        return
+    if form and form.problems and (found := form.problems(value)):
+        problems.extend(f"{where}: {key}: {problem}" for problem in found)
         return
     values[key] = value
 
@@ -393,3 +478,37 @@ def smtp_settings(environ=None) -> SmtpSettings:
                         user=env.get("SMTP_USER", ""),
                         password=Secret(env.get("SMTP_PASSWORD", "")), timeout=timeout,
                         ca_file=ca_file)
+
+
+@dataclass(frozen=True)
+class ChatEndpoint:
+    """Where a chat target's robot is and how to sign for it; neither shows itself."""
+
+    url: Secret
+    secret: Secret | None
+
+
+def chat_endpoint(webhook_env: str, secret_env: str = "", environ=None) -> ChatEndpoint:
+    """A robot's webhook address and signing secret, from the environment variables its chat
+    target names; ConfigError, naming the variable (never its value), when one is unset or
+    the address is not https (plain http only for a server on this machine)."""
+    env = os.environ if environ is None else environ
+    url = env.get(webhook_env, "").strip()
+    if not url:
+        raise ConfigError(f"{webhook_env} is not set in the environment: it should hold the "
+                          "robot's webhook address")
+    scheme, _, rest = url.partition("://")
+    host = re.split(r"[/:?#]", rest, maxsplit=1)[0].strip("[]")
+    if scheme == "http" and host in LOOPBACK:
+        pass
+    elif scheme != "https" or not host:
+        raise ConfigError(f"{webhook_env} is not an https:// address (plain http only for a "
+                          "server on this machine)")
+    secret = None
+    if secret_env:
+        secret = env.get(secret_env, "").strip()
+        if not secret:
+            raise ConfigError(f"{secret_env} is not set in the environment: it should hold "
+                              "the robot's signing secret")
+        secret = Secret(secret)
+    return ChatEndpoint(url=Secret(url), secret=secret)

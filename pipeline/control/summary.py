@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.delivery.delivery_log import is_chat
 
 log = logging.getLogger("pipeline.summary")
 
@@ -42,6 +43,8 @@ def summary(manifest: dict, record: Path) -> dict:
         fields["reports_folder"] = str(out / "reports" / manifest["as_of"])
     if "deliver" in steps or (manifest["command"] == "run" and published):
         fields["emails"] = _emails(manifest, out)
+        if chat := _chat(manifest, out):
+            fields["chat"] = chat
     fields["run_record"] = str(record)
     return fields
 
@@ -55,7 +58,21 @@ def _emails(manifest: dict, out: Path) -> dict | None:
         outbox = out / "outbox" / manifest["as_of"]
         return {"written": len(list(outbox.glob("*.eml"))), "outbox": str(outbox)}
     return dict(Counter(e["status"] for e in manifest["emails"]
-                        if e["report"] not in OPS_MESSAGES))
+                        if e["report"] not in OPS_MESSAGES
+                        and not is_chat(e.get("recipient", ""))))
+
+
+def _chat(manifest: dict, out: Path) -> dict | None:
+    """Counts by status of the date's chat messages (recipient kind:name), or the requests
+    written to the outbox; None when the run has no chat targets."""
+    if "deliver" not in manifest["steps"]:
+        return None
+    if manifest["mail"] == "dry-run":
+        outbox = out / "outbox" / manifest["as_of"]
+        written = len(list(outbox.glob("chat--*.json")))
+        return {"written": written, "outbox": str(outbox)} if written else None
+    return dict(Counter(e["status"] for e in manifest["emails"]
+                        if is_chat(e.get("recipient", "")))) or None
 
 
 def text(fields: dict) -> str:
@@ -89,6 +106,8 @@ def text(fields: dict) -> str:
                      f"(this run: {fields['reports_folder']}/)")
     if "emails" in fields:
         lines.append(f"  emails:     {_emails_text(fields['emails'])}")
+    if "chat" in fields:
+        lines.append(f"  chat:       {_emails_text(fields['chat'], 'requests')}")
     if fields["run_record"]:
         lines.append(f"  run record: {fields['run_record']}")
     return "\n".join(lines)
@@ -98,11 +117,12 @@ def _count(number: int, thing: str) -> str:
     return f"{number:,} {thing}{'' if number == 1 else 's'}"
 
 
-def _emails_text(emails: dict | None) -> str:
+def _emails_text(emails: dict | None, what: str = "") -> str:
     if emails is None:
         return "none"
     if "outbox" in emails:
-        return f"{emails['written']} written to {emails['outbox']}/ (dry run: none sent)"
+        return (f"{emails['written']}{' ' + what if what else ''} written to "
+                f"{emails['outbox']}/ (dry run: none sent)")
     if not emails:
         return "none to send"
     return ", ".join(f"{count} {status}" for status, count in sorted(emails.items()))

@@ -1,10 +1,13 @@
-"""Deliver: the published run's email to each of its recipients, exactly once.
+"""Deliver: the published run's email to each of its recipients, and its morning summary to
+each chat target's group robot (pipeline/delivery/chat.py), exactly once.
 
 Who gets what is the run folder's recipients.json (from config and org.csv, never from CRM
 data). Each message is recorded in the delivery log before it is sent, so a rerun sends only
 what the log does not know as sent or possibly delivered; `resend` is the only way to send
 a message again, with a new Message-ID. With --dry-run the messages are written to
-out/outbox/<as-of>/ as .eml files and the log is not touched.
+out/outbox/<as-of>/ as .eml files (and each robot's request as JSON) and the log is not
+touched. Email and chat fail apart: a refused robot stops no email, a mail server that is
+down stops no robot; either's failure ends the delivery with DeliveryFailed (exit 5).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import Config, smtp_settings
-from pipeline.delivery.delivery_log import Delivery, DeliveryLog
+from pipeline.delivery.chat import deliver_chat, resend_chat, write_chat_outbox
+from pipeline.delivery.delivery_log import Delivery, DeliveryLog, is_chat
 from pipeline.delivery.messages import (
     message_id,
     report_message,
@@ -26,6 +30,7 @@ from pipeline.delivery.messages import (
 )
 from pipeline.delivery.recipients import RECIPIENTS_FILE, load_recipient_rules, read_recipients
 from pipeline.delivery.smtp import AuthFailed, Mailer, Permanent, Temporary, Unknown
+from pipeline.delivery.webhook import Clock
 from pipeline.errors import ConfigError, DeliveryFailed, PublishedWithProblems
 from pipeline.report.i18n import Locale
 
@@ -44,15 +49,34 @@ class Outgoing:
     name: str
 
 
-def deliver_reports(config: Config, run_id: str, *, dry_run: bool) -> list[Delivery]:
-    """Sends (or writes) every message of the published run that is not yet sent; returns
-    the log's rows for the date. Raises DeliveryFailed if any message of this run failed."""
+def deliver_reports(config: Config, run_id: str, *, dry_run: bool,
+                    clock: Clock | None = None) -> list[Delivery]:
+    """Sends (or writes) every message of the published run that is not yet sent, email and
+    chat; returns the log's rows for the date. Raises DeliveryFailed if any message of this
+    run failed, after every other was sent. `clock` paces and backs off the robots."""
     run_folder = _run_folder(config)
     recipients = read_recipients(run_folder)
-    as_of = config.as_of.isoformat()
     if dry_run:
         _write_outbox(config, run_folder, recipients)
         return []
+    failed = []
+    try:
+        _deliver_email(config, run_id, run_folder, recipients)
+    except DeliveryFailed as error:
+        failed.append(str(error))
+    try:
+        deliver_chat(config, run_id, run_folder, clock)
+    except DeliveryFailed as error:
+        failed.append(str(error))
+    if failed:
+        raise DeliveryFailed("; ".join(failed))
+    with DeliveryLog(config.delivery_log, run_id) as book:
+        return book.all(config.as_of.isoformat())
+
+
+def _deliver_email(config: Config, run_id: str, run_folder: Path,
+                   recipients: list[dict]) -> list[Delivery]:
+    as_of = config.as_of.isoformat()
     settings = smtp_settings()
     domain = sender_domain(settings.sender)
     with DeliveryLog(config.delivery_log, run_id) as book:
@@ -60,14 +84,20 @@ def deliver_reports(config: Config, run_id: str, *, dry_run: bool) -> list[Deliv
             book.owe(as_of, r["address"], r["folder"], r["scope_id"], r["language"],
                      message_id(as_of, r["folder"], r["address"], 0, domain))
         names = _names(recipients)
-        due = [Outgoing(d, names.get((d.recipient, d.report), "")) for d in book.due(as_of)]
+        due = [Outgoing(d, names.get((d.recipient, d.report), "")) for d in book.due(as_of)
+               if not is_chat(d.recipient)]
         _send(book, due, config, run_folder, settings)
-        return _finish(book.all(as_of), due)
+        return _finish([r for r in book.all(as_of) if not is_chat(r.recipient)], due)
 
 
-def resend(config: Config, run_id: str, recipient: str, report: str | None = None) -> None:
-    """Sends a date's messages to one recipient again, each with a new Message-ID."""
+def resend(config: Config, run_id: str, recipient: str, report: str | None = None,
+           clock: Clock | None = None) -> None:
+    """Sends a date's messages to one recipient (an address, or a chat target as kind:name)
+    again, each with a new Message-ID."""
     run_folder = _run_folder(config)
+    if is_chat(recipient):
+        resend_chat(config, run_id, run_folder, recipient, report, clock)
+        return
     as_of = config.as_of.isoformat()
     settings = smtp_settings()
     with DeliveryLog(config.delivery_log, run_id) as book:
@@ -233,7 +263,9 @@ def _write_outbox(config: Config, run_folder: Path, recipients: list[dict]) -> N
             msgid=message_id(as_of, r["folder"], r["address"], 0, "localhost"))
         name = f"{r['folder'].replace('/', '-')}--{r['address']}.eml"
         (folder / name).write_bytes(message.as_bytes())
-    log.info("dry run: wrote %d messages to %s (nothing sent)", len(recipients), folder)
+    posts = write_chat_outbox(config, run_folder, folder)
+    log.info("dry run: wrote %d messages and %d chat requests to %s (nothing sent)",
+             len(recipients), posts, folder)
 
 
 def _names(recipients: list[dict]) -> dict[tuple[str, str], str]:

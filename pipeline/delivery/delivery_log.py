@@ -7,6 +7,9 @@ killed at any point leaves a log that says what may have reached the recipient.
 status: pending (not sent yet), sent (the server accepted it), failed (refused, or given up
 after retries; a rerun tries again), unknown (the connection dropped after the message
 data began: it may have arrived, so it is never sent again without `make resend`).
+
+A chat target's messages are rows too: recipient kind:name (wecom:east-team), report the
+edition's folder, or folder#file for a file its robot posts after the summary.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from pipeline.config import CHAT_KINDS
 
 SCHEMA = """
 create table if not exists deliveries (
@@ -139,6 +144,12 @@ class DeliveryLog:
 
 _COLUMNS = ("as_of_date, recipient, report, scope_id, language, generation, message_id, "
             "status, attempts, last_error")
+
+
+def is_chat(recipient: str) -> bool:
+    """Whether a row's recipient is a chat target (kind:name), not an email address."""
+    kind, colon, _ = recipient.partition(":")
+    return bool(colon) and kind in CHAT_KINDS
 
 
 def _now() -> str:

@@ -27,6 +27,8 @@ COMPANY = "company"
 # in each published run folder: who gets which edition, and who should have but cannot
 RECIPIENTS_FILE = "recipients.json"
 REFUSED_FILE = "refused_recipients.json"
+# in each edition's folder: the morning summary its chat targets' robots post
+CHAT_FILE = "chat.json"
 # a plain address: no display name, no comments, nothing a header could be tricked with
 ADDRESS = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 

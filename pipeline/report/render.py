@@ -45,7 +45,16 @@ from pipeline.delivery.recipients import (
 )
 from pipeline.errors import ConfigError, ValidationFailed
 from pipeline.report import archive, fonts, workbook
-from pipeline.report.contexts import CONTEXTS, MARTS, REPORTS, Scope, ScopedMarts, email_context
+from pipeline.report.contexts import (
+    CHAT_FILE,
+    CONTEXTS,
+    MARTS,
+    REPORTS,
+    Scope,
+    ScopedMarts,
+    chat_context,
+    email_context,
+)
 from pipeline.report.i18n import Locale
 from pipeline.report.pdf import epoch, png, write_pdf
 from pipeline.warehouse.db import frame, read_state, scalar, use_schemas
@@ -159,10 +168,14 @@ def _warn_unassigned(owners: pd.DataFrame) -> None:
 
 def plan_editions(users: pd.DataFrame, recipients: list[Recipient],
                   config: Config) -> list[Edition]:
-    """Every scope in the default language, and in each language a recipient of it reads."""
+    """Every scope in the default language, and in each language a recipient of it (a person,
+    or a chat target of the settings) reads."""
     languages: dict[str, set[str]] = {}
     for recipient in recipients:
         languages.setdefault(recipient.scope_id, set()).add(recipient.language)
+    for target in config.chat:
+        languages.setdefault(str(target["scope"]), set()).add(
+            target.get("language") or config.language)
     managers = users[users["is_manager"]].sort_values(["management_level", "name", "user_id"])
     scopes = [("company", None), *((row.user_id, row.name) for row in managers.itertuples())]
     editions = []
@@ -273,8 +286,11 @@ def write_edition(folder: Path, edition: Edition, marts: ScopedMarts,
     for report in REPORTS:
         contexts[report], html = write_report(folder, edition, report, env, marts, meta)
         jobs.append((html, folder / f"{report}.pdf"))
-    write_email(folder, edition, env, email_context(contexts, marts, edition.scope,
-                                                     edition.locale), contexts, meta)
+    email = email_context(contexts, marts, edition.scope, edition.locale)
+    write_email(folder, edition, env, email, contexts, meta)
+    (folder / CHAT_FILE).write_text(json.dumps(
+        chat_context(email, marts, edition.scope, edition.locale, meta, REPORTS),
+        ensure_ascii=False, indent=2), encoding="utf-8")
     return jobs
 
 

@@ -1,6 +1,7 @@
 """What each report shows: the marts selected, sorted and charted for one scope in one
 language. The numbers are the marts' own; nothing here computes a metric."""
 
+from pipeline.report.contexts.chat import CHAT_FILE, chat_context
 from pipeline.report.contexts.common import Chart, Scope, ScopedMarts
 from pipeline.report.contexts.discipline import discipline_context
 from pipeline.report.contexts.email import Image, email_context
@@ -21,5 +22,5 @@ MARTS = ("rpt_scope_performance", "rpt_scope_funnel", "rpt_scope_loss_reasons",
          "rpt_incentive_statements", "rpt_channel_performance", "rpt_channel_conflicts",
          "rpt_channel_returns", "dim_channels")
 
-__all__ = ["CONTEXTS", "MARTS", "REPORTS", "Chart", "Image", "Scope", "ScopedMarts",
-           "email_context"]
+__all__ = ["CHAT_FILE", "CONTEXTS", "MARTS", "REPORTS", "Chart", "Image", "Scope",
+           "ScopedMarts", "chat_context", "email_context"]
