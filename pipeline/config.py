@@ -54,7 +54,7 @@ class Config:
     recipients_file: Path | None = None
     loss_reasons_file: Path | None = None
     threads: int = 2
-    memory_limit: str = "3GB"
+    memory_limit: str = "1.5GB"
     tier_a_share: float = 0.80
     tier_b_share: float = 0.95
     churn_risk_tiers: tuple[str, ...] = ("A",)
