@@ -152,12 +152,19 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         chosen = select_models({m.name: m for m in everything}, parse_selectors(select))
         _check_selection(con, config, [m for m in everything if m.name in chosen])
     models = [m for m in everything if chosen is None or m.name in chosen]
+    if config.engine == "spark" and chosen is not None:
+        raise ConfigError("--select rebuilds models in place on DuckDB: leave out --engine "
+                          "spark (or set engine: duckdb), or run a full build on Spark")
     use_schemas(con)
     drop_misplaced(con, {m.name for m in models})
     set_run_variables(con, config)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
-    for number, model in enumerate(models, start=1):
+    if config.engine == "spark":
+        from pipeline.warehouse.spark import build_on_spark
+
+        build_on_spark(con, config, models, sql_dir)
+    for number, model in enumerate(models if config.engine == "duckdb" else [], start=1):
         if number == len(models) // 2:
             failpoint("build.halfway")
         try:

@@ -1,0 +1,185 @@
+"""What differs between the engines, in one place: a model of sql/ (DuckDB SQL) as Spark SQL.
+
+sqlglot transpiles the routine part (casts, `qualify`, `filter (where ...)`, list functions
+and lambdas, `arg_max`, `generate_series`). What it cannot, this module does, and
+docs/SCALING.md lists the same:
+
+- the macros of sql/macros/ are written out in place (macros may call macros);
+- `getvariable()` becomes the run's value as a literal (what build.py sets on DuckDB);
+- an asof join becomes a range join on the right side's `[valid_from, next valid_from)`,
+  which keeps the same one row (DuckDB keeps asof joins: they are its fastest way);
+- `epoch()` of an interval (seconds between two timestamps) becomes the difference of the
+  two timestamps in microseconds over a million (sqlglot would read it as unix_timestamp).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+from pipeline.config import Config
+from pipeline.paths import SQL_DIR
+
+MACRO = re.compile(r"create or replace macro (\w+)\(([^)]*)\) as\s+(.*?);", re.S | re.I)
+# the constructs a model may use that this module rewrites for Spark, by how they read
+REWRITTEN = {"asof join": r"\basof\b", "epoch() of an interval": r"\bepoch\(",
+             "create macro": r"\w+\(", "getvariable()": r"\bgetvariable\("}
+NEXT = "_asof_next"
+
+
+def run_variables(config: Config) -> dict[str, exp.Expression]:
+    """The values build.py sets on DuckDB, read back from DuckDB, as Spark literals."""
+    from pipeline.warehouse.build import set_run_variables
+
+    con = duckdb.connect()
+    set_run_variables(con, config)
+    values = {}
+    for (name,) in con.execute("select name from duckdb_variables()").fetchall():
+        values[name] = _literal(con.execute("select getvariable(?)", [name]).fetchall()[0][0])
+    return values
+
+
+def _literal(value) -> exp.Expression:
+    if isinstance(value, list):
+        return exp.Array(expressions=[_literal(v) for v in value])
+    if isinstance(value, date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "date")
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+def macros(sql_dir: Path = SQL_DIR) -> dict[str, tuple[list[str], exp.Expression]]:
+    found = {}
+    for path in sorted((sql_dir / "macros").glob("*.sql")):
+        text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
+        for name, params, body in MACRO.findall(text):
+            found[name.lower()] = ([p.strip() for p in params.split(",") if p.strip()],
+                                   sqlglot.parse_one(body, read="duckdb"))
+    return found
+
+
+def inline(tree: exp.Expression, defined: dict, variables: dict) -> exp.Expression:
+    """Macro calls written out (macros may call macros), getvariable() as literals."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        name = node.name.lower() if isinstance(node, exp.Func) else ""
+        if isinstance(node, exp.Anonymous) and name == "getvariable":
+            return variables[node.expressions[0].name].copy()
+        if isinstance(node, exp.Func) and name in defined:
+            params, body = defined[name]
+            args = dict(zip(params, node.expressions or list(node.args.values()),
+                            strict=False))
+            written = body.copy().transform(
+                lambda n: args[n.name].copy() if isinstance(n, exp.Column)
+                and not n.table and n.name in args else n)
+            return exp.Paren(this=inline(written, defined, variables))
+        return node
+
+    return tree.transform(replace)
+
+
+def asof_as_range_join(tree: exp.Expression) -> exp.Expression:
+    """`l asof left join r on <equalities> and l.x >= r.y` as a left join of r with the next
+    y of the same keys, on `r.y <= l.x < next y`: one right row per left row, as the asof
+    join gives (of rows tied on y, the last in the window order, as DuckDB keeps one)."""
+    for join in list(tree.find_all(exp.Join)):
+        if join.args.get("method", "").upper() != "ASOF":
+            continue
+        right = join.this
+        alias = right.alias_or_name
+        conditions = list(join.args["on"].flatten()) if isinstance(join.args["on"], exp.And) \
+            else [join.args["on"]]
+        keys = [c for c in conditions if isinstance(c, exp.EQ)]
+        ranges = [c for c in conditions if isinstance(c, exp.GTE)]
+        if len(ranges) != 1 or len(keys) + 1 != len(conditions):
+            raise ValueError(f"asof join on {alias}: only equalities and one >= are rewritten")
+        left_at, right_at = ranges[0].this, ranges[0].expression
+        if right_at.table != alias:
+            raise ValueError(f"asof join on {alias}: the >= must compare with {alias}'s column")
+        partition = [side for key in keys for side in (key.this, key.expression)
+                     if side.table == alias]
+        window = exp.Window(
+            this=exp.Anonymous(this="lead", expressions=[exp.column(right_at.name)]),
+            partition_by=[exp.column(c.name) for c in partition],
+            order=exp.Order(expressions=[exp.Ordered(this=exp.column(right_at.name))]))
+        table = right.copy()
+        table.set("alias", None)
+        subquery = exp.select(exp.Star(), exp.alias_(window, NEXT)).from_(table) \
+            .subquery(alias)
+        next_at = exp.column(NEXT, table=alias)
+        on = exp.and_(*keys, ranges[0],
+                      exp.or_(exp.Is(this=next_at, expression=exp.Null()),
+                              exp.LT(this=left_at.copy(), expression=next_at.copy())))
+        join.set("this", subquery)
+        join.set("method", None)
+        join.set("on", on)
+    return tree
+
+
+def epoch_of_intervals(tree: exp.Expression) -> exp.Expression:
+    """epoch(b - a) of two timestamps: the seconds between them, fractions included."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous | exp.Func) and node.name.lower() == "epoch" \
+                or isinstance(node, exp.TimeToUnix):
+            argument = node.this if isinstance(node, exp.TimeToUnix) else \
+                (node.expressions or [node.this])[0]
+            if isinstance(argument, exp.Sub):
+                micros = [exp.Anonymous(this="unix_micros", expressions=[
+                    exp.cast(side.copy(), exp.DataType.build("timestampltz"))]) for side in
+                    (argument.this, argument.expression)]
+                return exp.Paren(this=exp.Div(
+                    this=exp.Paren(this=exp.Sub(this=micros[0], expression=micros[1])),
+                    expression=exp.Literal.number("1000000.0")))
+        return node
+
+    return tree.transform(replace)
+
+
+def month_arithmetic(tree: exp.Expression) -> exp.Expression:
+    """`day + to_months(n)` and `day - to_months(n)` as add_months (a date)."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Add | exp.Sub) and isinstance(node.expression, exp.Anonymous) \
+                and node.expression.name.lower() == "to_months":
+            months = month_arithmetic(node.expression.expressions[0].copy())
+            if isinstance(node, exp.Sub):
+                months = exp.Neg(this=exp.Paren(this=months))
+            return exp.Anonymous(this="add_months",
+                                 expressions=[month_arithmetic(node.this.copy()), months])
+        return node
+
+    return tree.transform(replace)
+
+
+def generators_outermost(tree: exp.Expression) -> exp.Expression:
+    """`unnest(list)::date` or `unnest(list) + 1` in a select list: Spark takes a generator
+    only outermost, so the expression goes inside, over each element:
+    explode(transform(list, value -> value::date))."""
+    for select in list(tree.find_all(exp.Select)):
+        for projection in select.expressions:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            explode = inner.find(exp.Explode)
+            if explode is None or explode is inner:
+                continue
+            value = exp.to_identifier("_value")
+            array = explode.this.copy()
+            explode.replace(exp.column(value))
+            element = exp.Lambda(this=inner.copy(), expressions=[value])
+            inner.replace(exp.Explode(this=exp.Anonymous(this="transform",
+                                                         expressions=[array, element])))
+    return tree
+
+
+def to_spark(sql: str, defined: dict, variables: dict) -> str:
+    """One model's select in Spark SQL."""
+    tree = inline(sqlglot.parse_one(sql, read="duckdb"), defined, variables)
+    tree = month_arithmetic(epoch_of_intervals(asof_as_range_join(tree)))
+    tree = generators_outermost(tree)
+    return tree.sql(dialect="spark", pretty=True)
