@@ -68,7 +68,9 @@ def inline(tree: exp.Expression, defined: dict, variables: dict) -> exp.Expressi
     """Macro calls written out (macros may call macros), getvariable() as literals."""
 
     def replace(node: exp.Expression) -> exp.Expression:
-        name = node.name.lower() if isinstance(node, exp.Func) else ""
+        # a macro is a function call by its name (not, say, a cast of one)
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else \
+            node.sql_name().lower() if isinstance(node, exp.Func) else ""
         if isinstance(node, exp.Anonymous) and name == "getvariable":
             return variables[node.expressions[0].name].copy()
         if isinstance(node, exp.Func) and name in defined:
@@ -177,9 +179,29 @@ def generators_outermost(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def functions_by_other_names(tree: exp.Expression) -> exp.Expression:
+    """row(a, b, ...), a value of several columns compared as one, as struct(a, b, ...);
+    round_even (half to even, as a bank rounds) as bround; list_position as
+    array_position."""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        name = node.name.lower() if isinstance(node, exp.Anonymous) else ""
+        if name == "row":
+            return exp.Struct(expressions=node.expressions)
+        if name == "round_even":
+            return exp.Anonymous(this="bround", expressions=node.expressions)
+        if name == "list_position":  # null, not 0, when the list lacks the value
+            return exp.Nullif(this=exp.Anonymous(this="array_position",
+                                                 expressions=node.expressions),
+                              expression=exp.Literal.number(0))
+        return node
+
+    return tree.transform(replace)
+
+
 def to_spark(sql: str, defined: dict, variables: dict) -> str:
     """One model's select in Spark SQL."""
     tree = inline(sqlglot.parse_one(sql, read="duckdb"), defined, variables)
     tree = month_arithmetic(epoch_of_intervals(asof_as_range_join(tree)))
-    tree = generators_outermost(tree)
+    tree = functions_by_other_names(generators_outermost(tree))
     return tree.sql(dialect="spark", pretty=True)
