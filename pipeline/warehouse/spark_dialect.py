@@ -199,9 +199,17 @@ def functions_by_other_names(tree: exp.Expression) -> exp.Expression:
     return tree.transform(replace)
 
 
+def divisions_in_double(tree: exp.Expression) -> exp.Expression:
+    """`a / b` is a double on DuckDB whatever a and b are; Spark divides decimals as decimals
+    of a limited scale (10 digits), so the numerator goes in as a double."""
+    for division in list(tree.find_all(exp.Div)):
+        division.set("this", exp.cast(division.this.copy(), "double"))
+    return tree
+
+
 def to_spark(sql: str, defined: dict, variables: dict) -> str:
     """One model's select in Spark SQL."""
     tree = inline(sqlglot.parse_one(sql, read="duckdb"), defined, variables)
     tree = month_arithmetic(epoch_of_intervals(asof_as_range_join(tree)))
-    tree = functions_by_other_names(generators_outermost(tree))
+    tree = divisions_in_double(functions_by_other_names(generators_outermost(tree)))
     return tree.sql(dialect="spark", pretty=True)
