@@ -5,6 +5,7 @@ tests are skipped, saying why, except under CI=true, where they fail."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -54,6 +55,8 @@ def spark():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("OFF")
+    # py4j says at exit that it closes its connections, to a stream pytest has closed by then
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     yield session
     session.stop()
 

@@ -9,7 +9,12 @@ docs/SCALING.md lists the same:
 - an asof join becomes a range join on the right side's `[valid_from, next valid_from)`,
   which keeps the same one row (DuckDB keeps asof joins: they are its fastest way);
 - `epoch()` of an interval (seconds between two timestamps) becomes the difference of the
-  two timestamps in microseconds over a million (sqlglot would read it as unix_timestamp).
+  two timestamps in microseconds over a million (sqlglot would read it as unix_timestamp);
+- `date + to_months(n)` is add_months; an expression over unnest() goes inside the generator;
+  row() is struct(), round_even bround, list_position array_position (null for 0);
+- a division is a double, as on DuckDB, and a double cast to a decimal or rounded is rounded
+  as DuckDB rounds it;
+- `list(x order by k)` keeps its order (sqlglot's collect_list would lose it).
 """
 
 from __future__ import annotations
@@ -207,9 +212,85 @@ def divisions_in_double(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+def ordered_lists(tree: exp.Expression) -> exp.Expression:
+    """`list(value order by key, ...)`: sqlglot writes collect_list, which loses the order.
+    The values go in a struct behind their keys (each key's nulls last, as DuckDB orders),
+    the structs are sorted and the values taken back out:
+    transform(array_sort(collect_list(named_struct(...))), e -> e.value)."""
+    for aggregate in list(tree.find_all(exp.ArrayAgg)):
+        if not isinstance(aggregate.this, exp.Order):
+            continue
+        order = aggregate.this
+        fields: list[exp.Expression] = []
+        for number, key in enumerate(order.expressions):
+            if key.args.get("desc") or key.args.get("nulls_first"):
+                raise ValueError("list(... order by ...): only ascending keys, nulls last, "
+                                 "are rewritten")
+            fields += [exp.Literal.string(f"k{number}_null"),
+                       exp.Is(this=key.this.copy(), expression=exp.Null()),
+                       exp.Literal.string(f"k{number}"), key.this.copy()]
+        fields += [exp.Literal.string("value"), order.this.copy()]
+        collected = exp.ArrayAgg(this=exp.Anonymous(this="named_struct", expressions=fields))
+        element = exp.to_identifier("_element")
+        aggregate.replace(exp.Anonymous(this="transform", expressions=[
+            exp.Anonymous(this="array_sort", expressions=[collected]),
+            exp.Lambda(this=exp.Dot(this=exp.column(element), expression=exp.to_identifier(
+                "value")), expressions=[element])]))
+    return tree
+
+
+def _is_double(node: exp.Expression) -> bool:
+    """Whether a value is a double on DuckDB, as far as its form says: a division, a cast to
+    double, round() of a double, or arithmetic (or greatest/least/coalesce/abs) over one."""
+    if isinstance(node, exp.Div):
+        return True
+    if isinstance(node, exp.Cast):
+        return node.to.this in (exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT)
+    if isinstance(node, exp.Paren | exp.Neg | exp.Round | exp.Abs):
+        return _is_double(node.this)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul):
+        return _is_double(node.this) or _is_double(node.expression)
+    if isinstance(node, exp.Greatest | exp.Least | exp.Coalesce):
+        return any(_is_double(a) for a in [node.this, *node.expressions])
+    return False
+
+
+def _scaled(value: exp.Expression, digits: int) -> exp.Expression:
+    return exp.Mul(this=exp.Paren(this=value), expression=exp.Literal.number(10 ** digits))
+
+
+def doubles_rounded_as_duckdb(tree: exp.Expression) -> exp.Expression:
+    """A double cast to a decimal, or rounded to some digits, as DuckDB does it: the double
+    times ten to the digits, rounded half away from zero, over ten to the digits. (Spark
+    rounds the double's shortest decimal form: 10057.595 (a division) is 10057.60 there and
+    10057.59 on DuckDB, whose double is 10057.594999...)"""
+
+    def replace(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.DECIMAL \
+                and _is_double(node.this) and len(node.to.expressions) == 2:
+            digits = int(node.to.expressions[1].this.name)
+            value = doubles_rounded_as_duckdb(node.this.copy())
+            whole = exp.cast(exp.Round(this=_scaled(value, digits)),
+                             exp.DataType.build("decimal(38, 0)"))
+            return exp.Cast(this=exp.Mul(this=whole, expression=exp.Literal.number(
+                f"{10 ** -digits:.{digits}f}")) if digits else whole, to=node.to.copy())
+        if isinstance(node, exp.Round) and _is_double(node.this) \
+                and isinstance(node.args.get("decimals"), exp.Literal) \
+                and int(node.args["decimals"].name) > 0:
+            digits = int(node.args["decimals"].name)
+            value = doubles_rounded_as_duckdb(node.this.copy())
+            return exp.Paren(this=exp.Div(
+                this=exp.Round(this=_scaled(value, digits)),
+                expression=exp.Literal.number(f"{10 ** digits}.0")))
+        return node
+
+    return tree.transform(replace)
+
+
 def to_spark(sql: str, defined: dict, variables: dict) -> str:
     """One model's select in Spark SQL."""
     tree = inline(sqlglot.parse_one(sql, read="duckdb"), defined, variables)
     tree = month_arithmetic(epoch_of_intervals(asof_as_range_join(tree)))
-    tree = divisions_in_double(functions_by_other_names(generators_outermost(tree)))
+    tree = ordered_lists(functions_by_other_names(generators_outermost(tree)))
+    tree = doubles_rounded_as_duckdb(divisions_in_double(tree))
     return tree.sql(dialect="spark", pretty=True)
