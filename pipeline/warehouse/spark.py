@@ -70,7 +70,7 @@ def column_types(con: duckdb.DuckDBPyConnection, config: Config, models: list[Mo
     dry = duckdb.connect()
     raw = {t for m in models for t in m.reads if t.startswith("raw_")}
     for table in sorted(raw):
-        columns = con.execute(f"describe raw.{table}").fetchall()
+        columns = con.execute(f"describe {table}").fetchall()  # where the search path finds it
         dry.execute(f"create table {table} ("
                     + ", ".join(f'"{name}" {type_}' for name, type_, *_ in columns) + ")")
     set_run_variables(dry, config)
@@ -96,7 +96,7 @@ def build_on_spark(con: duckdb.DuckDBPyConnection, config: Config, models: list[
     types = column_types(con, config, models, sql_dir)
     for table in sorted({t for m in models for t in m.reads if t.startswith("raw_")}):
         path = folder / "raw" / f"{table}.parquet"
-        con.execute(f"copy raw.{table} to '{path}' (format parquet)")
+        con.execute(f"copy {table} to '{path}' (format parquet)")
         spark.read.parquet(str(path)).createOrReplaceTempView(table)
     defined, variables = spark_dialect.macros(sql_dir), spark_dialect.run_variables(config)
     for model in models:
