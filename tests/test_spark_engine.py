@@ -49,7 +49,7 @@ def spark():
     from pipeline.warehouse.spark import DEFAULT_CONF
 
     builder = SparkSession.builder.master("local[2]").appName("crm-reports-tests")
-    for key, value in {**DEFAULT_CONF, "spark.sql.shuffle.partitions": "4",
+    for key, value in {**DEFAULT_CONF, "spark.sql.shuffle.partitions": "1",
                        "spark.default.parallelism": "2",
                        "spark.driver.memory": "1g"}.items():
         builder = builder.config(key, value)
@@ -65,7 +65,10 @@ def spark():
 def spark_run(spark, sample_run, tmp_path_factory):
     """The sample's whole run (reports and the dry-run email too) with engine: spark."""
     out = tmp_path_factory.mktemp("spark_run")
-    config = replace(sample_run, out=out, engine="spark", spark_master="local[2]")
+    # one shuffle partition: the sample is small, and Spark's cost is the tasks (the run
+    # sets the session's settings again, so they are the run's as well as the session's)
+    config = replace(sample_run, out=out, engine="spark", spark_master="local[2]",
+                     spark_conf={"spark.sql.shuffle.partitions": "1"})
     run(config, mail=DRY_RUN)
     return config
 
