@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,spark]'
 	@touch $@
 
 $(VENV)/.installed-docs: $(VENV)/.installed
@@ -84,8 +84,9 @@ screenshots: $(VENV)/.installed-docs ## Run the sample and picture its reports, 
 		--chat feishu=5743045000010000003/en
 
 SCALE ?= small
-bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large
-	$(PY) -m pipeline.tools.bench --scale $(SCALE) --out $(OUT)/bench
+ENGINE ?= duckdb
+bench: $(VENV)/.installed ## Benchmark every step against the bare read and pandas: make bench SCALE=small|medium|large [ENGINE=spark: also the build on Spark local mode]
+	$(PY) -m pipeline.tools.bench --scale $(SCALE) --out $(OUT)/bench --engine $(ENGINE)
 
 BASE ?= 125000
 bench-curve: $(VENV)/.installed ## Bench at 1x, 2x, 4x BASE deals (no reports); chart docs/bench_linearity.png

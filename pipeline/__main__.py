@@ -48,11 +48,11 @@ EXIT_CODES = {
 # --log-json, --verbose), and the exit codes it can end with
 COMMANDS = {
     "run": ("the whole pipeline: ingest, build, validate, snapshot, report, publish, email",
-            ("inbox", "as_of", "mail"), (0, 2, 3, 4, 5, 6, 75, 1)),
+            ("inbox", "as_of", "mail", "engine"), (0, 2, 3, 4, 5, 6, 75, 1)),
     "ingest": ("only the ingest step: the inbox's exports into the raw_ tables of the "
                "published warehouse", ("inbox", "as_of"), (0, 2, 3, 75, 1)),
     "build": ("only the build step: staging, intermediate and mart tables from the raw_ "
-              "tables of the published warehouse", ("inbox", "as_of", "select"),
+              "tables of the published warehouse", ("inbox", "as_of", "select", "engine"),
               (0, 2, 3, 75, 1)),
     "validate": ("only the validate step: every table of the published warehouse against "
                  "its contract", ("inbox", "as_of"), (0, 2, 3, 4, 75, 1)),
@@ -109,6 +109,11 @@ def _add_options(parser: argparse.ArgumentParser, groups: tuple[str, ...]) -> No
                             help="rebuild only these models, in place: MODEL, +MODEL (and "
                                  "everything upstream), MODEL+ (and everything downstream), "
                                  "+MODEL+ (both); several, separated by spaces, are a union")
+    if "engine" in groups:
+        parser.add_argument("--engine", metavar="ENGINE",
+                            help="where the models run: duckdb (embedded) or spark (on "
+                                 "spark_master; docs/SCALING.md); default: the settings' "
+                                 "engine, else duckdb")
     if "recipient" in groups:
         parser.add_argument("--recipient", required=True, metavar="ADDRESS",
                             help="the address to send to again, or a chat target as "
@@ -191,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     config = None
     try:
         config = load_config(args.config, inbox=getattr(args, "inbox", None), out=args.out,
-                             as_of=getattr(args, "as_of", None))
+                             as_of=getattr(args, "as_of", None),
+                             engine=getattr(args, "engine", None))
         if args.command == "run":
             run(config, mail=mail, run_id=run_id)
         elif args.command == "deliver":

@@ -55,6 +55,12 @@ class Config:
     loss_reasons_file: Path | None = None
     threads: int = 2
     memory_limit: str = "1.5GB"
+    # where the models run: embedded DuckDB, or Spark over the raw_ tables as Parquet
+    # (docs/SCALING.md); spark_conf is passed to the Spark session as it is
+    engine: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_conf: dict = field(default_factory=dict)
+    spark_dir: Path | None = None
     tier_a_share: float = 0.80
     tier_b_share: float = 0.95
     churn_risk_tiers: tuple[str, ...] = ("A",)
@@ -79,6 +85,11 @@ class Config:
     def warehouse(self) -> Path:
         """The warehouse of the release being written, else the published one."""
         return (self.release_dir or self.out) / "warehouse.duckdb"
+
+    @property
+    def spark_folder(self) -> Path:
+        """Where a Spark build's Parquet goes: the raw_ tables in, every model out."""
+        return self.spark_dir or self.out / "spark"
 
     @property
     def published_warehouse(self) -> Path:
@@ -222,6 +233,11 @@ def _chat_problems(targets: tuple[dict, ...]) -> list[str]:
     return problems
 
 
+def _spark_conf(value: dict) -> bool:
+    return all(isinstance(k, str) and k.startswith("spark.")
+               and isinstance(v, str | int | float | bool) for k, v in value.items())
+
+
 def _url(value: str) -> bool:
     return re.fullmatch(r"https?://[^\s/]+(/\S*)?", value) is not None
 
@@ -243,6 +259,12 @@ FORMS: dict[str, Form] = {
     "stages": Form(_stages, "a mapping of each source name to its list of stages"),
     "threads": at_least(1, "a whole number, at least 1"),
     "memory_limit": Form(_memory, "an amount of memory, such as 3GB, 512MB or 2GiB"),
+    "engine": one_of("duckdb", "spark"),
+    "spark_master": Form(lambda v: re.fullmatch(r"local(\[(\*|\d+)\])?|[a-z]+://\S+|yarn", v)
+                         is not None, "a Spark master URL, such as local[*], local[2], "
+                         "spark://host:7077, yarn or k8s://https://host:443"),
+    "spark_conf": Form(_spark_conf, "a mapping of Spark settings (spark.*) to their values, "
+                       "such as spark.executor.memory: 8g"),
     "tier_a_share": Form(lambda v: 0 < v < 1, "a fraction of the won amount, "
                          "0 < tier_a_share < tier_b_share < 1, such as 0.80"),
     "tier_b_share": Form(lambda v: 0 < v < 1, "a fraction of the won amount, "

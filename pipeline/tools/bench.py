@@ -256,6 +256,27 @@ def two_marts_pipeline(bench: Bench, inbox: Path, out: Path, total_rows: int) ->
     shutil.rmtree(out, ignore_errors=True)
 
 
+def spark_build(bench: Bench, inbox: Path, run: Path, out: Path, total_rows: int) -> dict:
+    """The build again on Spark in local mode (engine: spark), on a copy of the run's ingested
+    warehouse, beside DuckDB's build of the same rows."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    config = bench_config(inbox, out)
+    shutil.copy(bench_config(inbox, run).warehouse if (run / "warehouse.duckdb").exists()
+                else publish.current_or_new(run, "bench") / "warehouse.duckdb",
+                out / "warehouse.duckdb")
+    config = replace(config, engine="spark", spark_master=f"local[{config.threads}]")
+    with connect(config) as con:
+        with bench.measure("spark", "build", total_rows):
+            step_function("build")(con, config)
+    duck = next(f for f in bench.figures if f["part"] == "pipeline" and f["name"] == "build")
+    spark = bench.figures[-1]
+    return {"master": config.spark_master, "build_seconds": spark["seconds"],
+            "build_cpu_seconds": spark["cpu_seconds"], "duckdb_build_seconds": duck["seconds"],
+            "duckdb_build_cpu_seconds": duck["cpu_seconds"],
+            "spark_over_duckdb_wall": round(spark["seconds"] / duck["seconds"], 2)}
+
+
 def pandas_reference(bench: Bench, inbox: Path, counts: dict[str, int],
                      as_of: date) -> dict[str, pd.DataFrame]:
     """Rep performance by month and the funnel by stage, as a competent analyst would write
@@ -613,6 +634,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--profile", action="store_true",
                         help="then rebuild every model under DuckDB's profiler: where the "
                              "build's time goes")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="spark: also the build on Spark local mode, beside DuckDB's")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     for noisy in ("matplotlib", "pipeline.report.render", "pipeline.ingest.inbox",
@@ -633,6 +656,10 @@ def main(argv: list[str] | None = None) -> dict:
                    render=not args.no_render)
     two_marts_pipeline(bench, inbox, args.out / f"two-marts-{scale.deals}",
                        sum(counts.values()))
+    spark = None
+    if args.engine == "spark":
+        spark = spark_build(bench, inbox, args.out / f"run-{scale.deals}",
+                            args.out / f"spark-{scale.deals}", sum(counts.values()))
     frames = pandas_reference(bench, inbox, counts, date.fromisoformat(bench_data.AS_OF))
     check_reference(frames, args.out / f"run-{scale.deals}" / "warehouse.duckdb")
     result = {"scale": args.scale, "deals": scale.deals, "reps": scale.reps,
@@ -642,6 +669,8 @@ def main(argv: list[str] | None = None) -> dict:
               "load_average": [round(x, 2) for x in os.getloadavg()],
               "figures": bench.figures, "summary": summary(bench)}
     result["targets"] = targets(result["summary"], scale.deals)
+    if spark is not None:
+        result["spark"] = spark
     if args.profile:
         result["profile"] = profile_build(
             args.out / f"run-{scale.deals}" / "warehouse.duckdb",

@@ -153,21 +153,20 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         chosen = select_models({m.name: m for m in everything}, parse_selectors(select))
         _check_selection(con, config, [m for m in everything if m.name in chosen])
     models = [m for m in everything if chosen is None or m.name in chosen]
+    if config.engine == "spark" and chosen is not None:
+        raise ConfigError("--select rebuilds models in place on DuckDB: leave out --engine "
+                          "spark (or set engine: duckdb), or run a full build on Spark")
     use_schemas(con)
     drop_misplaced(con, {m.name for m in models})
     set_run_variables(con, config)
     for path in sorted((sql_dir / "macros").glob("*.sql")):
         con.execute(path.read_text(encoding="utf-8"))
-    with insertion_order_free(con):
-        for number, model in enumerate(models, start=1):
-            if number == len(models) // 2:
-                failpoint("build.halfway")
-            try:
-                con.execute(f"create or replace table {schema_of(model.name)}.{model.name} "
-                            f"as (\n{model.sql}\n)")
-            except duckdb.Error as error:
-                raise ConfigError(f"{model.path}: {error}") from error
-            log.debug("built %s", model.name)
+    if config.engine == "spark":
+        from pipeline.warehouse.spark import build_on_spark
+
+        build_on_spark(con, config, models, sql_dir)
+    else:
+        _build_on_duckdb(con, models)
     if chosen is None:
         _drop_orphans(con, {m.name for m in models})
     run_audits(con, config, sql_dir, chosen)
@@ -186,6 +185,19 @@ def build_models(con: duckdb.DuckDBPyConnection, config: Config,
         log.info("built %d selected models as of %s: %s", len(models),
                  config.as_of.isoformat(), ", ".join(m.name for m in models))
     return build_id
+
+
+def _build_on_duckdb(con: duckdb.DuckDBPyConnection, models: list[Model]) -> None:
+    with insertion_order_free(con):
+        for number, model in enumerate(models, start=1):
+            if number == len(models) // 2:
+                failpoint("build.halfway")
+            try:
+                con.execute(f"create or replace table {schema_of(model.name)}.{model.name} "
+                            f"as (\n{model.sql}\n)")
+            except duckdb.Error as error:
+                raise ConfigError(f"{model.path}: {error}") from error
+            log.debug("built %s", model.name)
 
 
 @contextmanager

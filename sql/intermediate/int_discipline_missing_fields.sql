@@ -42,7 +42,7 @@ checked as (
     inner join rules
         on
             in_rule_scope(rules.teams, rules.regions, deals.team, deals.region)
-            and (coalesce(len(rules.deal_types), 0) = 0
+            and (coalesce(array_length(rules.deal_types), 0) = 0
                 or list_contains(rules.deal_types, deals.deal_type))
 
     inner join stages
@@ -64,13 +64,13 @@ final as (
         deal_id as record_id,
         deal_name as record_name,
         owner_id,
-        len(missing)::double as measured_value,
+        array_length(missing)::double as measured_value,
         0::double as threshold_value,
         array_to_string(missing, ', ') as detail
 
     from checked
 
-    where len(missing) > 0
+    where array_length(missing) > 0
 
 )
 

@@ -46,7 +46,7 @@ final as (
     inner join rules
         on
             in_rule_scope(rules.teams, rules.regions, overdue.team, overdue.region)
-            and (coalesce(len(rules.deal_types), 0) = 0
+            and (coalesce(array_length(rules.deal_types), 0) = 0
                 or list_contains(rules.deal_types, overdue.deal_type))
 
     where overdue.days_overdue > rules.days

@@ -86,7 +86,7 @@ skips as (
             deals.source = required.source
             and furthest.furthest_stage_order > required.stage_order
             and in_rule_scope(required.teams, required.regions, deals.team, deals.region)
-            and (coalesce(len(required.deal_types), 0) = 0
+            and (coalesce(array_length(required.deal_types), 0) = 0
                 or list_contains(required.deal_types, deals.deal_type))
 
     left join entered
@@ -119,7 +119,7 @@ final as (
         deal_id as record_id,
         deal_name as record_name,
         owner_id,
-        len(skipped)::double as measured_value,
+        array_length(skipped)::double as measured_value,
         0::double as threshold_value,
         array_to_string(skipped, ', ') as detail
 

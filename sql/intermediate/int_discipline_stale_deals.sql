@@ -34,7 +34,7 @@ final as (
     inner join rules
         on
             in_rule_scope(rules.teams, rules.regions, deals.team, deals.region)
-            and (coalesce(len(rules.deal_types), 0) = 0
+            and (coalesce(array_length(rules.deal_types), 0) = 0
                 or list_contains(rules.deal_types, deals.deal_type))
 
     where

@@ -126,7 +126,7 @@ final as (
     where
         days_in_stage > limit_days
         and in_rule_scope(teams, regions, team, region)
-        and (coalesce(len(deal_types), 0) = 0 or list_contains(deal_types, deal_type))
+        and (coalesce(array_length(deal_types), 0) = 0 or list_contains(deal_types, deal_type))
 
 )
 

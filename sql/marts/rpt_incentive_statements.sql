@@ -97,7 +97,7 @@ totals as (
 final as (
 
     select * from reps
-    union all by name
+    union all
     select * from totals
 
 )

@@ -136,29 +136,37 @@ scored as (
 
 ),
 
+holder_actuals as (
+
+    select
+        coalesce(counted.holder_kind, scored.holder_kind) as holder_kind,
+        coalesce(counted.holder_id, scored.holder_id) as holder_id,
+        coalesce(counted.period_kind, scored.period_kind) as period_kind,
+        counted.won_amount,
+        counted.won_count,
+        counted.new_customers,
+        counted.activities,
+        scored.satisfaction
+
+    from counted
+
+    full join scored
+        on
+            counted.holder_kind = scored.holder_kind
+            and counted.holder_id = scored.holder_id
+            and counted.period_kind = scored.period_kind
+
+),
+
 actuals as (
 
+    select * from holder_actuals
+
     unpivot (
-        select
-            coalesce(counted.holder_kind, scored.holder_kind) as holder_kind,
-            coalesce(counted.holder_id, scored.holder_id) as holder_id,
-            coalesce(counted.period_kind, scored.period_kind) as period_kind,
-            counted.won_amount,
-            counted.won_count,
-            counted.new_customers,
-            counted.activities,
-            scored.satisfaction
-
-        from counted
-
-        full join scored
-            on
-                counted.holder_kind = scored.holder_kind
-                and counted.holder_id = scored.holder_id
-                and counted.period_kind = scored.period_kind
+        actual for metric in (
+            won_amount, won_count, new_customers, activities, satisfaction
+        )
     )
-    on won_amount, won_count, new_customers, activities, satisfaction
-    into name metric value actual
 
 ),
 
