@@ -19,9 +19,9 @@ from pipeline.paths import ROOT
 
 COMMON = {"--config", "--out", "--log-json", "--verbose", "--help"}
 OPTIONS = {
-    "run": {"--inbox", "--as-of", "--dry-run", "--no-mail"},
+    "run": {"--inbox", "--as-of", "--dry-run", "--no-mail", "--engine"},
     **{step: {"--inbox", "--as-of"} for step in ("ingest", "validate", "snapshot", "report")},
-    "build": {"--inbox", "--as-of", "--select"},
+    "build": {"--inbox", "--as-of", "--select", "--engine"},
     "deliver": {"--as-of", "--dry-run"},
     "resend": {"--as-of", "--recipient", "--report"},
     "backfill": {"--inbox", "--from", "--to", "--dry-run", "--no-mail"},
