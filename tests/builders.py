@@ -69,9 +69,12 @@ class Crm:
     def con(self) -> duckdb.DuckDBPyConnection:
         """The warehouse, with every model of a pending build built."""
         if self._config is not None and len(self._built) < len(MODELS):
-            build_models(self._con, self._config)
-            self._built = set(MODELS)
+            self._build_every_model()
         return self._con
+
+    def _build_every_model(self) -> None:
+        build_models(self._con, self._config)
+        self._built = set(MODELS)
 
     def _build_for(self, sql: str) -> None:
         """Build the models `sql` reads and their upstream, which an earlier query has not."""
@@ -271,8 +274,7 @@ class Crm:
     def build_all(self, as_of: str = "2026-03-31", **settings) -> Crm:
         """Build every model now, with every audit."""
         self.build(as_of, **settings)
-        build_models(self._con, self._config)
-        self._built = set(MODELS)
+        self._build_every_model()
         return self
 
     def rows(self, sql: str, params=None) -> list[dict]:
